@@ -1,0 +1,115 @@
+// Package dbtest gives each test package a throw-away PostgreSQL database with
+// every migration applied: on the server of DATABASE_URL when it is set, else
+// on Cartograph's private local cluster (db/pglocal), so a bare `go test ./...`
+// works on a machine with only the PostgreSQL binaries installed.
+package dbtest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"cartograph/cartograph"
+	"cartograph/db"
+	"cartograph/db/pglocal"
+)
+
+// ServerURL returns the URL of a database on the test server that an
+// administrator may connect to, starting the private cluster if need be.
+func ServerURL(ctx context.Context) (string, error) {
+	if u := os.Getenv("DATABASE_URL"); u != "" {
+		return u, nil
+	}
+	c, err := pglocal.Config()
+	if err != nil {
+		return "", err
+	}
+	return c.Start(ctx, "postgres")
+}
+
+// Main creates a database for the calling test package, applies every
+// migration, runs the tests and drops the database (kept for inspection when a
+// test fails outside CI). It returns the exit code for os.Exit.
+func Main(m *testing.M, store **db.DB) int {
+	ctx := context.Background()
+	name, url, err := Create(ctx, packageName())
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "dbtest:", err)
+		return 1
+	}
+	d, err := db.Open(ctx, url, db.Options{})
+	if err == nil {
+		err = d.Migrate(ctx)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "dbtest:", err)
+		return 1
+	}
+	*store = d
+	code := m.Run()
+	d.Close()
+	if code != 0 && os.Getenv("CI") == "" {
+		fmt.Fprintf(os.Stderr, "dbtest: tests failed; database kept for inspection: %s\n", url)
+		return code
+	}
+	if err := Drop(ctx, name); err != nil {
+		fmt.Fprintln(os.Stderr, "dbtest: drop:", err)
+	}
+	return code
+}
+
+// Create makes a new empty database named after prefix on the test server and
+// returns its name and URL.
+func Create(ctx context.Context, prefix string) (name, url string, err error) {
+	server, err := ServerURL(ctx)
+	if err != nil {
+		return "", "", err
+	}
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	name = fmt.Sprintf("cartograph_test_%s_%s", prefix, hex.EncodeToString(b))
+	if err := db.EnsureDatabase(ctx, server, name); err != nil {
+		return "", "", err
+	}
+	url, err = db.WithDatabase(server, name)
+	return name, url, err
+}
+
+// Drop drops a database made by Create.
+func Drop(ctx context.Context, name string) error {
+	server, err := ServerURL(ctx)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	return db.DropDatabase(ctx, server, name)
+}
+
+var nonWord = regexp.MustCompile(`[^a-z0-9]+`)
+
+// packageName derives a short name from the test binary (db.test → db).
+func packageName() string {
+	n := strings.TrimSuffix(filepath.Base(os.Args[0]), ".test")
+	n = nonWord.ReplaceAllString(strings.ToLower(n), "_")
+	if len(n) > 30 {
+		n = n[:30]
+	}
+	return n
+}
+
+// As returns ctx acting as a key of org with the given scope and role, for
+// calling db methods directly in tests.
+func As(ctx context.Context, org string, scope cartograph.Scope, role cartograph.Role) context.Context {
+	return cartograph.WithActor(ctx, &cartograph.Actor{
+		KeyID: "00000000-0000-0000-0000-000000000000", KeyName: "test-" + org,
+		OrgID: org, Scope: scope, Role: role,
+	})
+}

@@ -1,0 +1,91 @@
+package graph
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"cartograph/cartograph"
+	"cartograph/db"
+)
+
+// Options tunes the GraphQL endpoint.
+type Options struct {
+	Logger *slog.Logger
+	// MaxDepth is the deepest field nesting a query may have (default 12).
+	MaxDepth int
+	// MaxComplexity caps gqlgen's complexity score, in which a list field
+	// counts its children once per item of its page (default 5000).
+	MaxComplexity int
+}
+
+// NewHandler returns the /graphql endpoint: POST and GET queries, and
+// subscriptions over WebSocket (graphql-ws and graphql-transport-ws) with the
+// API key in the connection's init payload.
+func NewHandler(store *db.DB, cfg Options) http.Handler {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.MaxDepth <= 0 {
+		cfg.MaxDepth = 12
+	}
+	if cfg.MaxComplexity <= 0 {
+		cfg.MaxComplexity = 5000
+	}
+	schema := NewExecutableSchema(Config{Resolvers: &Resolver{DB: store}, Complexity: complexity()})
+	srv := handler.New(schema)
+	srv.AddTransport(transport.Websocket{
+		KeepAlivePingInterval: 15 * time.Second,
+		InitFunc:              websocketAuth(store.Keys),
+	})
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.SetParserTokenLimit(20000)
+	srv.Use(extension.Introspection{})
+	srv.Use(depthLimit{max: cfg.MaxDepth})
+	srv.Use(extension.FixedComplexityLimit(cfg.MaxComplexity))
+	srv.SetErrorPresenter(presentError(cfg.Logger))
+	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
+		cfg.Logger.ErrorContext(ctx, "graphql panic", "panic", fmt.Sprint(v))
+		return cartograph.InternalError(fmt.Errorf("panic: %v", v))
+	})
+	return srv
+}
+
+// websocketAuth authenticates a WebSocket connection by the key in its init
+// payload: {"Api-Key": "..."} (any case) or {"Authorization": "Bearer ..."}.
+func websocketAuth(keys *db.Keys) transport.WebsocketInitFunc {
+	return func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+		secret := ""
+		for k, v := range p {
+			s, _ := v.(string)
+			switch strings.ToLower(k) {
+			case "api-key", "apikey", "api_key":
+				secret = s
+			case "authorization":
+				if len(s) > 7 && strings.EqualFold(s[:7], "bearer ") {
+					secret = s[7:]
+				}
+			}
+		}
+		if secret == "" {
+			return ctx, nil, cartograph.Errorf(cartograph.Unauthenticated, "An API key is required in the connection_init payload")
+		}
+		actor, err := keys.Authenticate(ctx, secret)
+		if err != nil {
+			return ctx, nil, err
+		}
+		return cartograph.WithActor(ctx, actor), nil, nil
+	}
+}

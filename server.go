@@ -1,0 +1,154 @@
+// Command cartograph is the Cartograph server: a GraphQL API (with GraphiQL at
+// /) and REST compatibility surfaces over a PostgreSQL catalog and config store.
+//
+//	go run .                       serve (PORT, DATABASE_URL; see README.md)
+//	go run . keys create --name N --scope read|write --role admin|user [--org O] [--expires 720h]
+//	go run . keys list | keys revoke NAME [--org O]
+//	go run . pg status | pg stop   the private PostgreSQL cluster
+package main
+
+//go:generate go tool gqlgen generate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"cartograph/db"
+	"cartograph/graph"
+	"cartograph/rest"
+	"cartograph/web"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "cartograph:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(args)
+	case "keys":
+		return keysCommand(args)
+	case "pg":
+		return pgCommand(args)
+	case "help", "-h", "--help":
+		fmt.Print(usage)
+		return nil
+	}
+	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
+}
+
+const usage = `usage:
+  cartograph [serve]
+  cartograph keys create --name NAME --scope read|write --role admin|user [--org ORG] [--expires 720h]
+  cartograph keys list
+  cartograph keys revoke NAME [--org ORG]
+  cartograph pg status | pg stop
+`
+
+// serve runs the HTTP server until SIGINT or SIGTERM, then lets in-flight
+// requests finish (SHUTDOWN_GRACE) and closes the pool. A private PostgreSQL
+// cluster it started is left running, for the next start to reuse.
+func serve(args []string) error {
+	if len(args) > 0 {
+		return fmt.Errorf("serve takes no arguments (configure it with environment variables)")
+	}
+	cfg, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	log := cfg.logger()
+	slog.SetDefault(log)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	start := time.Now()
+	store, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if key, err := store.Bootstrap(ctx); err != nil {
+		return err
+	} else if key != nil {
+		log.Info("no API keys existed: created the bootstrap key (admin, write, org default)", "name", key.Key.Name)
+		fmt.Fprintf(os.Stderr, "\n    Bootstrap API key (admin, write, org %q), shown once:\n\n    %s\n\n"+
+			"    Send it as the Api-Key header; make more with `go run . keys create`.\n\n", key.Key.OrgID, key.Secret)
+	}
+
+	handler := web.New(web.Config{Logger: log, Timeout: cfg.RequestTimeout}, store, []web.Surface{
+		{Pattern: "/graphql", Handler: graph.NewHandler(store, graph.Options{
+			Logger: log, MaxDepth: cfg.MaxDepth, MaxComplexity: cfg.MaxComplexity,
+		}), WriteError: graph.WriteHTTPError},
+		{Pattern: "/public/v1/", Handler: rest.Catalog(store), WriteError: rest.WriteCatalogError},
+	})
+	srv := &http.Server{
+		Addr:              cfg.Addr,
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	log.Info("ready", "addr", ln.Addr().String(), "graphiql", "http://localhost"+portOf(ln)+"/",
+		"startup_ms", time.Since(start).Milliseconds())
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "grace", cfg.ShutdownGrace.String())
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func portOf(ln net.Listener) string {
+	if a, ok := ln.Addr().(*net.TCPAddr); ok {
+		return fmt.Sprintf(":%d", a.Port)
+	}
+	return ""
+}
+
+// openStore connects to DATABASE_URL, or to the private cluster (started if
+// need be) when it is unset, and applies the migrations.
+func openStore(ctx context.Context, cfg *config) (*db.DB, error) {
+	url, err := databaseURL(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	store, err := db.Open(ctx, url, db.Options{MaxConns: cfg.MaxConns})
+	if err != nil {
+		return nil, err
+	}
+	if err := store.Migrate(ctx); err != nil {
+		store.Close()
+		return nil, err
+	}
+	return store, nil
+}
