@@ -91,15 +91,9 @@ func serve(args []string) error {
 			"    Send it as the Api-Key header; make more with `go run . keys create`.\n\n", key.Key.OrgID, key.Secret)
 	}
 
-	handler := web.New(web.Config{Logger: log, Timeout: cfg.RequestTimeout}, store, []web.Surface{
-		{Pattern: "/graphql", Handler: graph.NewHandler(store, graph.Options{
-			Logger: log, MaxDepth: cfg.MaxDepth, MaxComplexity: cfg.MaxComplexity,
-		}), WriteError: graph.WriteHTTPError},
-		{Pattern: "/public/v1/", Handler: rest.Catalog(store), WriteError: rest.WriteCatalogError},
-	})
 	srv := &http.Server{
 		Addr:              cfg.Addr,
-		Handler:           handler,
+		Handler:           newHandler(cfg, store, log),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
@@ -126,6 +120,16 @@ func serve(args []string) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// newHandler wires every surface behind the shared edge middleware.
+func newHandler(cfg *config, store *db.DB, log *slog.Logger) http.Handler {
+	return web.New(web.Config{Logger: log, Timeout: cfg.RequestTimeout}, store, []web.Surface{
+		{Pattern: "/graphql", Handler: graph.NewHandler(store, graph.Options{
+			Logger: log, MaxDepth: cfg.MaxDepth, MaxComplexity: cfg.MaxComplexity,
+		}), WriteError: graph.WriteHTTPError},
+		{Pattern: "/public/v1/", Handler: rest.Catalog(store), WriteError: rest.WriteCatalogError},
+	})
 }
 
 func portOf(ln net.Listener) string {

@@ -61,8 +61,7 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 }
 
 func newDB(sqldb *sql.DB) *DB {
-	b := bun.NewDB(sqldb, pgdialect.New())
-	b.AddQueryHook(statementCounter{})
+	b := bun.NewDB(sqldb, pgdialect.New()).WithQueryHook(statementCounter{})
 	d := &DB{bun: b}
 	d.Keys = &Keys{db: b}
 	return d

@@ -1,0 +1,206 @@
+package db_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"cartograph/cartograph"
+	"cartograph/db"
+	"cartograph/db/dbtest"
+)
+
+var testDB *db.DB
+
+func TestMain(m *testing.M) { os.Exit(dbtest.Main(m, &testDB)) }
+
+func issue(t *testing.T, in cartograph.NewAPIKey) *cartograph.CreatedAPIKey {
+	t.Helper()
+	k, err := testDB.Keys.Issue(context.Background(), in)
+	if err != nil {
+		t.Fatalf("Issue(%+v): %v", in, err)
+	}
+	return k
+}
+
+func wantCode(t *testing.T, err error, want cartograph.Code) {
+	t.Helper()
+	if got := cartograph.ErrorCode(err); got != want {
+		t.Fatalf("error = %v (code %q), want code %q", err, got, want)
+	}
+}
+
+func TestKeyLifecycle(t *testing.T) {
+	ctx := context.Background()
+	k := issue(t, cartograph.NewAPIKey{Name: "lifecycle", OrgID: "orga", Scope: cartograph.ScopeRead, Role: cartograph.RoleUser})
+
+	if !strings.HasPrefix(k.Secret, "c8ak_") || len(k.Secret) != 45 {
+		t.Fatalf("secret %q: want c8ak_ + 40 characters", k.Secret)
+	}
+	if !strings.HasPrefix(k.Secret, k.Key.Prefix) || len(k.Key.Prefix) >= len(k.Secret)/2 {
+		t.Errorf("prefix %q should be a short start of the secret", k.Key.Prefix)
+	}
+
+	// Only the hash is stored: no column holds the secret.
+	var stored int
+	sum := sha256.Sum256([]byte(k.Secret))
+	if err := testDB.Bun().NewRaw("SELECT count(*) FROM api_keys WHERE hash = ? AND position(? in api_keys::text) = 0",
+		sum[:], k.Secret).Scan(ctx, &stored); err != nil {
+		t.Fatal(err)
+	}
+	if stored != 1 {
+		t.Fatalf("want exactly one row holding the hash and not the secret, got %d", stored)
+	}
+
+	a, err := testDB.Keys.Authenticate(ctx, k.Secret)
+	if err != nil {
+		t.Fatalf("Authenticate: %v", err)
+	}
+	if a.OrgID != "orga" || a.KeyName != "lifecycle" || a.Scope != cartograph.ScopeRead || a.Role != cartograph.RoleUser {
+		t.Errorf("actor = %+v", a)
+	}
+	keys, err := testDB.Keys.List(dbtest.As(ctx, "orga", cartograph.ScopeRead, cartograph.RoleAdmin))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) != 1 || keys[0].LastUsedAt == nil {
+		t.Fatalf("after use, want the key listed with a last-used time; got %+v", keys)
+	}
+
+	if _, err := testDB.Keys.RevokeIn(ctx, "orga", "lifecycle"); err != nil {
+		t.Fatalf("RevokeIn: %v", err)
+	}
+	_, err = testDB.Keys.Authenticate(ctx, k.Secret)
+	wantCode(t, err, cartograph.Unauthenticated)
+}
+
+func TestAuthenticateRejects(t *testing.T) {
+	ctx := context.Background()
+	expired := issue(t, cartograph.NewAPIKey{Name: "expired", OrgID: "orgx", Scope: cartograph.ScopeRead, Role: cartograph.RoleUser,
+		ExpiresIn: new(time.Millisecond)})
+	time.Sleep(5 * time.Millisecond)
+	valid := issue(t, cartograph.NewAPIKey{Name: "valid", OrgID: "orgx", Scope: cartograph.ScopeRead, Role: cartograph.RoleUser})
+	unknown := "c8ak_" + strings.Repeat("A", 40)
+
+	for _, tc := range []struct {
+		name, secret, message string
+	}{
+		{"empty", "", "malformed"},
+		{"wrong prefix", "abcd_" + valid.Secret[5:], "malformed"},
+		{"too short", valid.Secret[:44], "malformed"},
+		{"not base62", valid.Secret[:44] + "!", "malformed"},
+		{"unknown", unknown, "not valid"},
+		{"expired", expired.Secret, "expired"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := testDB.Keys.Authenticate(ctx, tc.secret)
+			wantCode(t, err, cartograph.Unauthenticated)
+			if !strings.Contains(err.Error(), tc.message) {
+				t.Errorf("error %q should say %q", err, tc.message)
+			}
+		})
+	}
+}
+
+func TestKeyAccessAndOrgIsolation(t *testing.T) {
+	ctx := context.Background()
+	issue(t, cartograph.NewAPIKey{Name: "shared-name", OrgID: "iso-a", Scope: cartograph.ScopeRead, Role: cartograph.RoleUser})
+	issue(t, cartograph.NewAPIKey{Name: "shared-name", OrgID: "iso-b", Scope: cartograph.ScopeRead, Role: cartograph.RoleUser})
+	adminA := dbtest.As(ctx, "iso-a", cartograph.ScopeWrite, cartograph.RoleAdmin)
+
+	keys, err := testDB.Keys.List(adminA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) != 1 || keys[0].OrgID != "iso-a" {
+		t.Fatalf("org a's admin should list only org a's key, got %+v", keys)
+	}
+
+	for _, tc := range []struct {
+		name string
+		ctx  context.Context
+		call func(context.Context) error
+		want cartograph.Code
+	}{
+		{"no caller lists", ctx, func(c context.Context) error { _, err := testDB.Keys.List(c); return err }, cartograph.Unauthenticated},
+		{"user lists", dbtest.As(ctx, "iso-a", cartograph.ScopeWrite, cartograph.RoleUser),
+			func(c context.Context) error { _, err := testDB.Keys.List(c); return err }, cartograph.Forbidden},
+		{"read-scope admin creates", dbtest.As(ctx, "iso-a", cartograph.ScopeRead, cartograph.RoleAdmin),
+			func(c context.Context) error {
+				_, err := testDB.Keys.Create(c, cartograph.NewAPIKey{Name: "x", Scope: "read", Role: "user"})
+				return err
+			}, cartograph.Forbidden},
+		{"admin creates in another org", adminA,
+			func(c context.Context) error {
+				_, err := testDB.Keys.Create(c, cartograph.NewAPIKey{Name: "x", OrgID: "iso-b", Scope: "read", Role: "user"})
+				return err
+			}, cartograph.Forbidden},
+		{"duplicate name in org", adminA,
+			func(c context.Context) error {
+				_, err := testDB.Keys.Create(c, cartograph.NewAPIKey{Name: "shared-name", Scope: "read", Role: "user"})
+				return err
+			}, cartograph.Conflict},
+		{"bad input", adminA,
+			func(c context.Context) error {
+				_, err := testDB.Keys.Create(c, cartograph.NewAPIKey{Name: "", Scope: "all", Role: "root"})
+				return err
+			}, cartograph.Invalid},
+		{"revoke another org's key", dbtest.As(ctx, "iso-c", cartograph.ScopeWrite, cartograph.RoleAdmin),
+			func(c context.Context) error { _, err := testDB.Keys.Revoke(c, "shared-name"); return err }, cartograph.NotFound},
+		{"revoke by name ambiguous across orgs", ctx,
+			func(c context.Context) error { _, err := testDB.Keys.RevokeIn(c, "", "shared-name"); return err }, cartograph.Conflict},
+	} {
+		t.Run(tc.name, func(t *testing.T) { wantCode(t, tc.call(tc.ctx), tc.want) })
+	}
+
+	// The ambiguous revoke changed nothing: both keys still work.
+	keys, _ = testDB.Keys.ListAll(ctx)
+	for _, k := range keys {
+		if k.Name == "shared-name" && k.Revoked {
+			t.Errorf("key of org %s was revoked by a refused call", k.OrgID)
+		}
+	}
+
+	created, err := testDB.Keys.Create(adminA, cartograph.NewAPIKey{Name: "made-by-admin", Scope: "write", Role: "user"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if created.Key.OrgID != "iso-a" {
+		t.Errorf("created key org = %q, want the admin's org", created.Key.OrgID)
+	}
+}
+
+func TestBootstrapOnlyOnEmptyDatabase(t *testing.T) {
+	ctx := context.Background()
+	name, url, err := dbtest.Create(ctx, "bootstrap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = dbtest.Drop(ctx, name) })
+	store, err := db.Open(ctx, url, db.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	if err := store.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	first, err := store.Bootstrap(ctx)
+	if err != nil || first == nil {
+		t.Fatalf("first Bootstrap = %v, %v; want a key", first, err)
+	}
+	if first.Key.OrgID != "default" || first.Key.Role != cartograph.RoleAdmin || first.Key.Scope != cartograph.ScopeWrite {
+		t.Errorf("bootstrap key = %+v, want admin/write in org default", first.Key)
+	}
+	second, err := store.Bootstrap(ctx)
+	if err != nil || second != nil {
+		t.Fatalf("second Bootstrap = %v, %v; want nothing created", second, err)
+	}
+	// Migrating again is a no-op.
+	if err := store.Migrate(ctx); err != nil {
+		t.Fatalf("second Migrate: %v", err)
+	}
+}

@@ -1,0 +1,164 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+
+	"cartograph/cartograph"
+	"cartograph/db"
+	"cartograph/db/dbtest"
+	"cartograph/rest"
+	"cartograph/web"
+)
+
+var testDB *db.DB
+
+func TestMain(m *testing.M) { os.Exit(dbtest.Main(m, &testDB)) }
+
+// newServer serves one test surface at /public/v1/ behind the edge middleware
+// and returns its URL, a key for it, and the log it writes.
+func newServer(t *testing.T, h http.Handler) (string, string, *bytes.Buffer) {
+	t.Helper()
+	var logs bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&syncWriter{w: &logs}, nil))
+	handler := web.New(web.Config{Logger: log}, testDB, []web.Surface{
+		{Pattern: "/public/v1/", Handler: h, WriteError: rest.WriteCatalogError},
+	})
+	srv := httptest.NewServer(handler)
+	t.Cleanup(srv.Close)
+	k, err := testDB.Keys.Issue(context.Background(), cartograph.NewAPIKey{
+		Name: t.Name(), OrgID: "web", Scope: cartograph.ScopeWrite, Role: cartograph.RoleUser})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv.URL, k.Secret, &logs
+}
+
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(b []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(b)
+}
+
+func send(t *testing.T, method, url, key string, body io.Reader) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, body)
+	req.Header.Set("Api-Key", key)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+func TestPanicBecomesInternalError(t *testing.T) {
+	url, key, logs := newServer(t, http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+		panic("secret detail: password=hunter2")
+	}))
+	status, body := send(t, "GET", url+"/public/v1/boom", key, nil)
+	if status != http.StatusInternalServerError {
+		t.Fatalf("status = %d", status)
+	}
+	if strings.Contains(body, "hunter2") || !strings.Contains(body, `"statusCode":500`) {
+		t.Errorf("body must be the Configure8 500 shape and leak nothing: %s", body)
+	}
+	if !strings.Contains(logs.String(), "hunter2") {
+		t.Errorf("the panic should be logged for operators")
+	}
+	// The server still serves.
+	if status, _ := send(t, "GET", url+"/healthz", "", nil); status != http.StatusOK {
+		t.Errorf("healthz after a panic = %d", status)
+	}
+}
+
+func TestChunkedBodyOverLimit(t *testing.T) {
+	var reached bool
+	url, key, _ := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { reached = true }))
+	// An io.Reader of unknown length is sent chunked, without Content-Length.
+	body := io.MultiReader(strings.NewReader(`{"x":"`), strings.NewReader(strings.Repeat("a", web.DefaultBodyLimit)), strings.NewReader(`"}`))
+	status, resp := send(t, "POST", url+"/public/v1/anything", key, body)
+	if status != http.StatusRequestEntityTooLarge || !strings.Contains(resp, `"statusCode":413`) {
+		t.Fatalf("status = %d %s, want 413", status, resp)
+	}
+	if reached {
+		t.Error("the handler ran on an oversized body")
+	}
+}
+
+func TestRequestLogNamesKeyNeverSecret(t *testing.T) {
+	url, key, logs := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+	send(t, "GET", url+"/public/v1/x", key, nil)
+	line := logs.String()
+	for _, want := range []string{"method=GET", "path=/public/v1/x", "status=204", "duration_ms=", "key=" + t.Name(), "org=web"} {
+		if !strings.Contains(line, want) {
+			t.Errorf("log %q lacks %q", line, want)
+		}
+	}
+	if strings.Contains(line, key) || strings.Contains(line, key[:12]) {
+		t.Error("the log contains the key")
+	}
+}
+
+// TestGraphiQLInChromium loads the playground in a real headless Chromium
+// that cannot resolve any host but 127.0.0.1: the page renders only if every
+// asset it needs is served by Cartograph itself.
+func TestGraphiQLInChromium(t *testing.T) {
+	chromium, err := exec.LookPath("chromium")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("chromium is required in CI (.ci/run installs it)")
+		}
+		t.Skip("chromium not installed (apt-get install -y chromium)")
+	}
+	var mu sync.Mutex
+	var served []string
+	h := web.New(web.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, testDB, nil)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		served = append(served, r.URL.Path)
+		mu.Unlock()
+		h.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+
+	out, err := exec.Command(chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+		"--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+		"--user-data-dir="+t.TempDir(), `--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1`,
+		"--virtual-time-budget=15000", "--dump-dom", srv.URL+"/").Output()
+	if err != nil {
+		t.Fatalf("chromium: %v", err)
+	}
+	dom := string(out)
+	for _, want := range []string{"graphiql-container", "graphiql-editor", "Headers"} {
+		if !strings.Contains(dom, want) {
+			t.Errorf("rendered page lacks %q: GraphiQL did not start\n%.2000s", want, dom)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, want := range []string{"/graphiql/graphiql.min.js", "/graphiql/react.production.min.js", "/graphql"} {
+		found := false
+		for _, p := range served {
+			found = found || p == want
+		}
+		if !found {
+			t.Errorf("the page did not request %s (requests: %v)", want, served)
+		}
+	}
+}
