@@ -129,6 +129,7 @@ func newHandler(cfg *config, store *db.DB, log *slog.Logger) http.Handler {
 			Logger: log, MaxDepth: cfg.MaxDepth, MaxComplexity: cfg.MaxComplexity,
 		}), WriteError: graph.WriteHTTPError},
 		{Pattern: "/public/v1/", Handler: rest.Catalog(store), WriteError: rest.WriteCatalogError},
+		{Pattern: "/v1/", Handler: rest.Configs(store), WriteError: rest.WriteConfigError, BodyLimit: 1 << 20},
 	})
 }
 

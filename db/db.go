@@ -21,8 +21,9 @@ import (
 // DB is the storage of one Cartograph process: a connection pool and the
 // services built on it.
 type DB struct {
-	bun  *bun.DB
-	Keys *Keys
+	bun     *bun.DB
+	Keys    *Keys
+	Configs *Configs
 
 	migrated atomic.Bool
 }
@@ -64,6 +65,7 @@ func newDB(sqldb *sql.DB) *DB {
 	b := bun.NewDB(sqldb, pgdialect.New()).WithQueryHook(statementCounter{})
 	d := &DB{bun: b}
 	d.Keys = &Keys{db: b}
+	d.Configs = &Configs{db: b}
 	return d
 }
 

@@ -33,6 +33,12 @@ func isUniqueViolation(err error, constraint string) bool {
 		(constraint == "" || pg.ConstraintName == constraint)
 }
 
+// isForeignKeyViolation reports whether err is a foreign-key failure.
+func isForeignKeyViolation(err error) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && pg.Code == pgForeignKeyViolation
+}
+
 // wrap turns a driver error into a domain error: *cartograph.Error values pass
 // through, a lost or refused connection is Unavailable, a request that ran out
 // of time is Unavailable too, anything else is Internal (cause logged, never
