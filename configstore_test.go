@@ -17,12 +17,14 @@ import (
 // configClient calls the config store as one org's write key.
 type configClient struct {
 	srv *testServer
+	org string
 	key string
 }
 
-func newConfigClient(t *testing.T, org string) *configClient {
+func newConfigClient(t *testing.T, base string) *configClient {
 	t.Helper()
-	return &configClient{srv: newTestServer(t, nil), key: key(t, org+"-writer", org, cartograph.ScopeWrite, cartograph.RoleUser)}
+	org := uniqueOrg(base)
+	return &configClient{srv: newTestServer(t, nil), org: org, key: key(t, org+"-writer", org, cartograph.ScopeWrite, cartograph.RoleUser)}
 }
 
 func (c *configClient) call(t *testing.T, method, path, body string) response {
@@ -272,8 +274,8 @@ func TestConfigStoreAccess(t *testing.T) {
 	owner := newConfigClient(t, "cfg-owner")
 	owner.must(t, http.StatusCreated, "POST", "/v1/domains", `{"slug":"private"}`)
 	owner.must(t, http.StatusCreated, "POST", "/v1/configs/private", `{"key":"secret"}`)
-	stranger := &configClient{srv: owner.srv, key: key(t, "stranger", "cfg-stranger", cartograph.ScopeWrite, cartograph.RoleAdmin)}
-	reader := &configClient{srv: owner.srv, key: key(t, "owner-reader", "cfg-owner", cartograph.ScopeRead, cartograph.RoleUser)}
+	stranger := &configClient{srv: owner.srv, key: key(t, "stranger", uniqueOrg("cfg-stranger"), cartograph.ScopeWrite, cartograph.RoleAdmin)}
+	reader := &configClient{srv: owner.srv, key: key(t, "owner-reader", owner.org, cartograph.ScopeRead, cartograph.RoleUser)}
 
 	wantError(t, stranger.call(t, "GET", "/v1/domains/private", ""), 404, "not_found")
 	wantError(t, stranger.call(t, "GET", "/v1/configs/private/secret", ""), 404, "domain_not_found")

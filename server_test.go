@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,6 +21,14 @@ import (
 )
 
 var testDB *db.DB
+
+var orgSeq atomic.Int64
+
+// uniqueOrg returns a fresh org name, so each test run sees only its own
+// rows, also under go test -count=N.
+func uniqueOrg(base string) string {
+	return fmt.Sprintf("%s-%d-%d", base, os.Getpid(), orgSeq.Add(1))
+}
 
 func TestMain(m *testing.M) { os.Exit(dbtest.Main(m, &testDB)) }
 
@@ -118,9 +128,10 @@ func errorCodes(t *testing.T, r response) []string {
 
 func TestAuthentication(t *testing.T) {
 	srv := newTestServer(t, nil)
-	good := key(t, "auth-good", "auth", cartograph.ScopeRead, cartograph.RoleUser)
-	revoked := key(t, "auth-revoked", "auth", cartograph.ScopeRead, cartograph.RoleUser)
-	if _, err := testDB.Keys.RevokeIn(context.Background(), "auth", "auth-revoked"); err != nil {
+	org := uniqueOrg("auth")
+	good := key(t, "auth-good", org, cartograph.ScopeRead, cartograph.RoleUser)
+	revoked := key(t, "auth-revoked", org, cartograph.ScopeRead, cartograph.RoleUser)
+	if _, err := testDB.Keys.RevokeIn(context.Background(), org, "auth-revoked"); err != nil {
 		t.Fatal(err)
 	}
 	query := `{"query":"{ viewer { name orgId } }"}`
@@ -151,7 +162,7 @@ func TestAuthentication(t *testing.T) {
 				return
 			}
 			data := res.json(t)["data"].(map[string]any)["viewer"].(map[string]any)
-			if data["name"] != "auth-good" || data["orgId"] != "auth" {
+			if data["name"] != "auth-good" || data["orgId"] != org {
 				t.Errorf("viewer = %v", data)
 			}
 		})
@@ -174,10 +185,11 @@ func TestAuthentication(t *testing.T) {
 
 func TestGraphQLScopeAndRole(t *testing.T) {
 	srv := newTestServer(t, nil)
-	reader := key(t, "scope-reader", "scope", cartograph.ScopeRead, cartograph.RoleAdmin)
-	user := key(t, "scope-user", "scope", cartograph.ScopeWrite, cartograph.RoleUser)
-	admin := key(t, "scope-admin", "scope", cartograph.ScopeWrite, cartograph.RoleAdmin)
-	other := key(t, "other-admin", "scope-other", cartograph.ScopeWrite, cartograph.RoleAdmin)
+	org, otherOrg := uniqueOrg("scope"), uniqueOrg("scope-other")
+	reader := key(t, "scope-reader", org, cartograph.ScopeRead, cartograph.RoleAdmin)
+	user := key(t, "scope-user", org, cartograph.ScopeWrite, cartograph.RoleUser)
+	admin := key(t, "scope-admin", org, cartograph.ScopeWrite, cartograph.RoleAdmin)
+	other := key(t, "other-admin", otherOrg, cartograph.ScopeWrite, cartograph.RoleAdmin)
 	create := `mutation { createApiKey(input: {name: "made", scope: READ, role: USER}) { secret key { name orgId } } }`
 
 	for _, tc := range []struct {
@@ -211,14 +223,14 @@ func TestGraphQLScopeAndRole(t *testing.T) {
 		t.Errorf("want extensions.field expiresIn: %s", res.body)
 	}
 	res = srv.gql(t, admin, `{ apiKeys { name orgId } }`)
-	if bytes.Contains(res.body, []byte("scope-other")) || !bytes.Contains(res.body, []byte(`"made"`)) {
+	if bytes.Contains(res.body, []byte(otherOrg)) || !bytes.Contains(res.body, []byte(`"made"`)) {
 		t.Errorf("an admin lists exactly its own org's keys: %s", res.body)
 	}
 }
 
 func TestLimits(t *testing.T) {
 	srv := newTestServer(t, func(c *config) { c.MaxDepth = 2; c.MaxComplexity = 20 })
-	k := key(t, "limits", "limits", cartograph.ScopeWrite, cartograph.RoleAdmin)
+	k := key(t, "limits", uniqueOrg("limits"), cartograph.ScopeWrite, cartograph.RoleAdmin)
 	big := `{"query":"{ viewer { name } }","pad":"` + strings.Repeat("x", 5<<20) + `"}`
 
 	t.Run("graphql body over 5 MiB", func(t *testing.T) {

@@ -160,10 +160,12 @@ func (s *Configs) DeleteDomain(ctx context.Context, slug string) error {
 // which is missing: ErrDomainNotFound or ErrConfigNotFound.
 func (s *Configs) lookup(ctx context.Context, org, domain, key string) (*configRow, error) {
 	var found struct {
-		DomainID string         `bun:"domain_id"`
-		ConfigID sql.NullString `bun:"config_id"`
+		DomainID    string         `bun:"domain_id"`
+		ID          sql.NullString `bun:"id"`
+		CreatedAt   sql.NullTime   `bun:"created_at"`
+		LastVersion sql.NullInt64  `bun:"last_version"`
 	}
-	err := s.db.NewRaw(`SELECT d.id AS domain_id, c.id AS config_id
+	err := s.db.NewRaw(`SELECT d.id AS domain_id, c.id, c.created_at, c.last_version
 		FROM config_domains d
 		LEFT JOIN configs c ON c.org_id = d.org_id AND c.domain_id = d.id AND c.key = ?
 		WHERE d.org_id = ? AND d.slug = ?`, key, org, domain).Scan(ctx, &found)
@@ -173,14 +175,11 @@ func (s *Configs) lookup(ctx context.Context, org, domain, key string) (*configR
 	if err != nil {
 		return nil, wrap(err)
 	}
-	if !found.ConfigID.Valid {
+	if !found.ID.Valid {
 		return nil, cartograph.ErrConfigNotFound
 	}
-	var row configRow
-	if err := s.db.NewSelect().Model(&row).Where("org_id = ? AND id = ?", org, found.ConfigID.String).Scan(ctx); err != nil {
-		return nil, wrap(err)
-	}
-	return &row, nil
+	return &configRow{OrgID: org, ID: found.ID.String, DomainID: found.DomainID, Key: key,
+		CreatedAt: found.CreatedAt.Time, LastVersion: int(found.LastVersion.Int64)}, nil
 }
 
 // missing tells why no config matched domain and key.

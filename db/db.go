@@ -90,8 +90,12 @@ type statementCountKey struct{}
 
 // WithStatementCount returns a context whose SQL statements are counted into
 // the returned counter: the N+1 guard in tests, and statements per request in
-// logs.
+// logs. A context that already counts keeps its counter, so a test and the
+// request log see the same number.
 func WithStatementCount(ctx context.Context) (context.Context, *atomic.Int64) {
+	if n, ok := ctx.Value(statementCountKey{}).(*atomic.Int64); ok {
+		return ctx, n
+	}
 	n := new(atomic.Int64)
 	return context.WithValue(ctx, statementCountKey{}, n), n
 }

@@ -3,8 +3,10 @@ package db_test
 import (
 	"context"
 	"crypto/sha256"
+	"fmt"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,6 +16,13 @@ import (
 )
 
 var testDB *db.DB
+
+var orgSeq atomic.Int64
+
+// uniqueOrg returns a fresh org name, so each run sees only its own rows.
+func uniqueOrg(base string) string {
+	return fmt.Sprintf("%s-%d-%d", base, os.Getpid(), orgSeq.Add(1))
+}
 
 func TestMain(m *testing.M) { os.Exit(dbtest.Main(m, &testDB)) }
 
@@ -35,7 +44,8 @@ func wantCode(t *testing.T, err error, want cartograph.Code) {
 
 func TestKeyLifecycle(t *testing.T) {
 	ctx := context.Background()
-	k := issue(t, cartograph.NewAPIKey{Name: "lifecycle", OrgID: "orga", Scope: cartograph.ScopeRead, Role: cartograph.RoleUser})
+	orga := uniqueOrg("orga")
+	k := issue(t, cartograph.NewAPIKey{Name: "lifecycle", OrgID: orga, Scope: cartograph.ScopeRead, Role: cartograph.RoleUser})
 
 	if !strings.HasPrefix(k.Secret, "c8ak_") || len(k.Secret) != 45 {
 		t.Fatalf("secret %q: want c8ak_ + 40 characters", k.Secret)
@@ -59,10 +69,10 @@ func TestKeyLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Authenticate: %v", err)
 	}
-	if a.OrgID != "orga" || a.KeyName != "lifecycle" || a.Scope != cartograph.ScopeRead || a.Role != cartograph.RoleUser {
+	if a.OrgID != orga || a.KeyName != "lifecycle" || a.Scope != cartograph.ScopeRead || a.Role != cartograph.RoleUser {
 		t.Errorf("actor = %+v", a)
 	}
-	keys, err := testDB.Keys.List(dbtest.As(ctx, "orga", cartograph.ScopeRead, cartograph.RoleAdmin))
+	keys, err := testDB.Keys.List(dbtest.As(ctx, orga, cartograph.ScopeRead, cartograph.RoleAdmin))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +80,7 @@ func TestKeyLifecycle(t *testing.T) {
 		t.Fatalf("after use, want the key listed with a last-used time; got %+v", keys)
 	}
 
-	if _, err := testDB.Keys.RevokeIn(ctx, "orga", "lifecycle"); err != nil {
+	if _, err := testDB.Keys.RevokeIn(ctx, orga, "lifecycle"); err != nil {
 		t.Fatalf("RevokeIn: %v", err)
 	}
 	_, err = testDB.Keys.Authenticate(ctx, k.Secret)
@@ -79,10 +89,11 @@ func TestKeyLifecycle(t *testing.T) {
 
 func TestAuthenticateRejects(t *testing.T) {
 	ctx := context.Background()
-	expired := issue(t, cartograph.NewAPIKey{Name: "expired", OrgID: "orgx", Scope: cartograph.ScopeRead, Role: cartograph.RoleUser,
+	orgx := uniqueOrg("orgx")
+	expired := issue(t, cartograph.NewAPIKey{Name: "expired", OrgID: orgx, Scope: cartograph.ScopeRead, Role: cartograph.RoleUser,
 		ExpiresIn: new(time.Millisecond)})
 	time.Sleep(5 * time.Millisecond)
-	valid := issue(t, cartograph.NewAPIKey{Name: "valid", OrgID: "orgx", Scope: cartograph.ScopeRead, Role: cartograph.RoleUser})
+	valid := issue(t, cartograph.NewAPIKey{Name: "valid", OrgID: orgx, Scope: cartograph.ScopeRead, Role: cartograph.RoleUser})
 	unknown := "c8ak_" + strings.Repeat("A", 40)
 
 	for _, tc := range []struct {
@@ -107,15 +118,17 @@ func TestAuthenticateRejects(t *testing.T) {
 
 func TestKeyAccessAndOrgIsolation(t *testing.T) {
 	ctx := context.Background()
-	issue(t, cartograph.NewAPIKey{Name: "shared-name", OrgID: "iso-a", Scope: cartograph.ScopeRead, Role: cartograph.RoleUser})
-	issue(t, cartograph.NewAPIKey{Name: "shared-name", OrgID: "iso-b", Scope: cartograph.ScopeRead, Role: cartograph.RoleUser})
-	adminA := dbtest.As(ctx, "iso-a", cartograph.ScopeWrite, cartograph.RoleAdmin)
+	isoA, isoB, isoC := uniqueOrg("iso-a"), uniqueOrg("iso-b"), uniqueOrg("iso-c")
+	shared := uniqueOrg("shared-name") // unique across runs: RevokeIn by name spans orgs
+	issue(t, cartograph.NewAPIKey{Name: shared, OrgID: isoA, Scope: cartograph.ScopeRead, Role: cartograph.RoleUser})
+	issue(t, cartograph.NewAPIKey{Name: shared, OrgID: isoB, Scope: cartograph.ScopeRead, Role: cartograph.RoleUser})
+	adminA := dbtest.As(ctx, isoA, cartograph.ScopeWrite, cartograph.RoleAdmin)
 
 	keys, err := testDB.Keys.List(adminA)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(keys) != 1 || keys[0].OrgID != "iso-a" {
+	if len(keys) != 1 || keys[0].OrgID != isoA {
 		t.Fatalf("org a's admin should list only org a's key, got %+v", keys)
 	}
 
@@ -126,21 +139,21 @@ func TestKeyAccessAndOrgIsolation(t *testing.T) {
 		want cartograph.Code
 	}{
 		{"no caller lists", ctx, func(c context.Context) error { _, err := testDB.Keys.List(c); return err }, cartograph.Unauthenticated},
-		{"user lists", dbtest.As(ctx, "iso-a", cartograph.ScopeWrite, cartograph.RoleUser),
+		{"user lists", dbtest.As(ctx, isoA, cartograph.ScopeWrite, cartograph.RoleUser),
 			func(c context.Context) error { _, err := testDB.Keys.List(c); return err }, cartograph.Forbidden},
-		{"read-scope admin creates", dbtest.As(ctx, "iso-a", cartograph.ScopeRead, cartograph.RoleAdmin),
+		{"read-scope admin creates", dbtest.As(ctx, isoA, cartograph.ScopeRead, cartograph.RoleAdmin),
 			func(c context.Context) error {
 				_, err := testDB.Keys.Create(c, cartograph.NewAPIKey{Name: "x", Scope: "read", Role: "user"})
 				return err
 			}, cartograph.Forbidden},
 		{"admin creates in another org", adminA,
 			func(c context.Context) error {
-				_, err := testDB.Keys.Create(c, cartograph.NewAPIKey{Name: "x", OrgID: "iso-b", Scope: "read", Role: "user"})
+				_, err := testDB.Keys.Create(c, cartograph.NewAPIKey{Name: "x", OrgID: isoB, Scope: "read", Role: "user"})
 				return err
 			}, cartograph.Forbidden},
 		{"duplicate name in org", adminA,
 			func(c context.Context) error {
-				_, err := testDB.Keys.Create(c, cartograph.NewAPIKey{Name: "shared-name", Scope: "read", Role: "user"})
+				_, err := testDB.Keys.Create(c, cartograph.NewAPIKey{Name: shared, Scope: "read", Role: "user"})
 				return err
 			}, cartograph.Conflict},
 		{"bad input", adminA,
@@ -148,10 +161,10 @@ func TestKeyAccessAndOrgIsolation(t *testing.T) {
 				_, err := testDB.Keys.Create(c, cartograph.NewAPIKey{Name: "", Scope: "all", Role: "root"})
 				return err
 			}, cartograph.Invalid},
-		{"revoke another org's key", dbtest.As(ctx, "iso-c", cartograph.ScopeWrite, cartograph.RoleAdmin),
-			func(c context.Context) error { _, err := testDB.Keys.Revoke(c, "shared-name"); return err }, cartograph.NotFound},
+		{"revoke another org's key", dbtest.As(ctx, isoC, cartograph.ScopeWrite, cartograph.RoleAdmin),
+			func(c context.Context) error { _, err := testDB.Keys.Revoke(c, shared); return err }, cartograph.NotFound},
 		{"revoke by name ambiguous across orgs", ctx,
-			func(c context.Context) error { _, err := testDB.Keys.RevokeIn(c, "", "shared-name"); return err }, cartograph.Conflict},
+			func(c context.Context) error { _, err := testDB.Keys.RevokeIn(c, "", shared); return err }, cartograph.Conflict},
 	} {
 		t.Run(tc.name, func(t *testing.T) { wantCode(t, tc.call(tc.ctx), tc.want) })
 	}
@@ -159,7 +172,7 @@ func TestKeyAccessAndOrgIsolation(t *testing.T) {
 	// The ambiguous revoke changed nothing: both keys still work.
 	keys, _ = testDB.Keys.ListAll(ctx)
 	for _, k := range keys {
-		if k.Name == "shared-name" && k.Revoked {
+		if k.Name == shared && k.Revoked {
 			t.Errorf("key of org %s was revoked by a refused call", k.OrgID)
 		}
 	}
@@ -168,7 +181,7 @@ func TestKeyAccessAndOrgIsolation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if created.Key.OrgID != "iso-a" {
+	if created.Key.OrgID != isoA {
 		t.Errorf("created key org = %q, want the admin's org", created.Key.OrgID)
 	}
 }

@@ -1,9 +1,12 @@
 package graph
 
 import (
+	"context"
+	"fmt"
 	"time"
 
 	"cartograph/cartograph"
+	"cartograph/db"
 	"cartograph/graph/model"
 )
 
@@ -19,4 +22,135 @@ func newAPIKey(in model.CreateAPIKeyInput) (cartograph.NewAPIKey, error) {
 		out.ExpiresIn = &d
 	}
 	return out, nil
+}
+
+// defaultPageSize is a list field's page when the query names none.
+const defaultPageSize = 20
+
+// pageArgs turns first/offset arguments into a page: negative values are
+// BAD_USER_INPUT, first is capped at cartograph.MaxPageSize.
+func pageArgs(first, offset *int) (cartograph.Page, error) {
+	p := cartograph.Page{Limit: defaultPageSize}
+	if first != nil {
+		p.Limit = *first
+	}
+	if offset != nil {
+		p.Offset = *offset
+	}
+	switch {
+	case p.Limit < 0:
+		return p, &cartograph.Error{Code: cartograph.Invalid, Field: "first", Message: "first must not be negative"}
+	case p.Offset < 0:
+		return p, &cartograph.Error{Code: cartograph.Invalid, Field: "offset", Message: "offset must not be negative"}
+	}
+	p.Limit = min(p.Limit, cartograph.MaxPageSize)
+	return p, nil
+}
+
+// unixNano keys a loader by time; nil (now) is 0.
+func unixNano(t *time.Time) int64 {
+	if t == nil {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+// done answers a mutation that returns only whether it succeeded.
+func done(err error) (bool, error) { return err == nil, err }
+
+// nullIfNotFound turns NotFound into null, for nullable lookups by name.
+func nullIfNotFound[T any](v *T, err error) (*T, error) {
+	if cartograph.ErrorCode(err) == cartograph.NotFound {
+		return nil, nil
+	}
+	return v, err
+}
+
+// latestVersion loads a config's newest version; nil when it has none.
+func latestVersion(ctx context.Context, c *cartograph.Config) (*cartograph.Version, error) {
+	if c.LastVersion == 0 {
+		return nil, nil
+	}
+	return loadersFrom(ctx).version.Load(ctx, db.VersionKey{ConfigID: c.ID, Number: c.LastVersion})()
+}
+
+// diffVersions loads two versions of c and compares them.
+func diffVersions(ctx context.Context, c *cartograph.Config, from, to int) (*cartograph.ConfigDiff, error) {
+	l := loadersFrom(ctx).version
+	thunks := []func() (*cartograph.Version, error){
+		l.Load(ctx, db.VersionKey{ConfigID: c.ID, Number: from}),
+		l.Load(ctx, db.VersionKey{ConfigID: c.ID, Number: to}),
+	}
+	var vs [2]*cartograph.Version
+	for i, thunk := range thunks {
+		v, err := thunk()
+		if err != nil {
+			return nil, err
+		}
+		if v == nil {
+			field := [2]string{"from", "to"}[i]
+			return nil, &cartograph.Error{Code: cartograph.NotFound, Field: field,
+				Message: fmt.Sprintf("Config %s has no version %d", c.Key, [2]int{from, to}[i])}
+		}
+		vs[i] = v
+	}
+	return cartograph.DiffVersions(vs[0], vs[1]), nil
+}
+
+// domainPage lists a page of the org's domains, asking for one more row to
+// tell whether a next page exists.
+func domainPage(ctx context.Context, store *db.DB, first, offset *int) (*model.DomainPage, error) {
+	page, err := pageArgs(first, offset)
+	if err != nil {
+		return nil, err
+	}
+	if page.Limit == 0 {
+		return &model.DomainPage{Items: []*cartograph.Domain{}}, nil
+	}
+	items, err := store.Configs.ListDomains(ctx, cartograph.Page{Limit: page.Limit + 1, Offset: page.Offset})
+	if err != nil {
+		return nil, err
+	}
+	items, more := trim(items, page.Limit)
+	out := &model.DomainPage{Items: items, HasNextPage: more}
+	prefetchField(ctx, "DomainPage", out)
+	return out, nil
+}
+
+// domainBySlug finds a domain (null when there is none) and prefetches what
+// the query asks below it.
+func domainBySlug(ctx context.Context, store *db.DB, slug string) (*cartograph.Domain, error) {
+	d, err := nullIfNotFound(store.Configs.Domain(ctx, slug))
+	if d != nil {
+		prefetchField(ctx, "Domain", d)
+	}
+	return d, err
+}
+
+// configPage loads a page of a domain's configs through the batching loader.
+func configPage(ctx context.Context, d *cartograph.Domain, first, offset *int) (*model.ConfigPage, error) {
+	page, err := pageArgs(first, offset)
+	if err != nil {
+		return nil, err
+	}
+	return loadersFrom(ctx).configs.Load(ctx, pagedKey{d.ID, page})()
+}
+
+// versionPage loads a page of a config's versions through the batching loader.
+func versionPage(ctx context.Context, c *cartograph.Config, first, offset *int) (*model.VersionPage, error) {
+	page, err := pageArgs(first, offset)
+	if err != nil {
+		return nil, err
+	}
+	items, err := loadersFrom(ctx).versions.Load(ctx, pagedKey{c.ID, page})()
+	items, more := trim(items, page.Limit)
+	return &model.VersionPage{Items: items, HasNextPage: more, TotalCount: c.LastVersion}, err
+}
+
+// versionAt loads the version of c in force at asOf (nil: now).
+func versionAt(ctx context.Context, c *cartograph.Config, asOf *time.Time) (*cartograph.Version, error) {
+	if asOf == nil {
+		return latestVersion(ctx, c)
+	}
+	return loadersFrom(ctx).versionAt.Load(ctx, timedKey{c.ID, asOf.UnixNano()})()
 }

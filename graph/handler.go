@@ -24,7 +24,7 @@ type Options struct {
 	// MaxDepth is the deepest field nesting a query may have (default 12).
 	MaxDepth int
 	// MaxComplexity caps gqlgen's complexity score, in which a list field
-	// counts its children once per item of its page (default 5000).
+	// counts its children once per item of its page (default 50000).
 	MaxComplexity int
 }
 
@@ -39,7 +39,7 @@ func NewHandler(store *db.DB, cfg Options) http.Handler {
 		cfg.MaxDepth = 12
 	}
 	if cfg.MaxComplexity <= 0 {
-		cfg.MaxComplexity = 5000
+		cfg.MaxComplexity = 50000
 	}
 	schema := NewExecutableSchema(Config{Resolvers: &Resolver{DB: store}, Complexity: complexity()})
 	srv := handler.New(schema)
@@ -52,6 +52,7 @@ func NewHandler(store *db.DB, cfg Options) http.Handler {
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetParserTokenLimit(20000)
+	srv.AroundOperations(withLoaders(store))
 	srv.Use(extension.Introspection{})
 	srv.Use(depthLimit{max: cfg.MaxDepth})
 	srv.Use(extension.FixedComplexityLimit(cfg.MaxComplexity))

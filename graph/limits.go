@@ -7,6 +7,8 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"cartograph/cartograph"
 )
 
 // depthLimit rejects operations nested deeper than max fields before they run.
@@ -69,5 +71,18 @@ func selectionDepth(set ast.SelectionSet, frags ast.FragmentDefinitionList, dept
 // rows it can touch.
 func complexity() ComplexityRoot {
 	var c ComplexityRoot
+	c.Query.Domains = pagedCost
+	c.Domain.Configs = pagedCost
+	c.Config.Versions = pagedCost
 	return c
+}
+
+// pagedCost is the complexity of a paged list field: its children once per
+// item the page may hold.
+func pagedCost(child int, first, _ *int) int {
+	n := defaultPageSize
+	if first != nil {
+		n = min(max(*first, 1), cartograph.MaxPageSize)
+	}
+	return 1 + n*child
 }

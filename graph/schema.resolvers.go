@@ -9,7 +9,44 @@ import (
 	"cartograph/cartograph"
 	"cartograph/graph/model"
 	"context"
+	"time"
 )
+
+func (r *configResolver) Latest(ctx context.Context, obj *cartograph.Config) (*cartograph.Version, error) {
+	return latestVersion(ctx, obj)
+}
+
+func (r *configResolver) Value(ctx context.Context, obj *cartograph.Config, asOf *time.Time) (*cartograph.Version, error) {
+	return versionAt(ctx, obj, asOf)
+}
+
+func (r *configResolver) Versions(ctx context.Context, obj *cartograph.Config, first *int, offset *int) (*model.VersionPage, error) {
+	return versionPage(ctx, obj, first, offset)
+}
+
+func (r *configResolver) Diff(ctx context.Context, obj *cartograph.Config, from int, to int) (*cartograph.ConfigDiff, error) {
+	return diffVersions(ctx, obj, from, to)
+}
+
+func (r *configPageResolver) TotalCount(ctx context.Context, obj *model.ConfigPage) (int, error) {
+	return loadersFrom(ctx).configCount.Load(ctx, obj.DomainID)()
+}
+
+func (r *domainResolver) Configs(ctx context.Context, obj *cartograph.Domain, first *int, offset *int) (*model.ConfigPage, error) {
+	return configPage(ctx, obj, first, offset)
+}
+
+func (r *domainResolver) Config(ctx context.Context, obj *cartograph.Domain, key string) (*cartograph.Config, error) {
+	return loadersFrom(ctx).configByKey.Load(ctx, namedKey{obj.ID, key})()
+}
+
+func (r *domainResolver) Snapshot(ctx context.Context, obj *cartograph.Domain, asOf *time.Time) ([]*cartograph.SnapshotEntry, error) {
+	return loadersFrom(ctx).snapshot.Load(ctx, timedKey{obj.ID, unixNano(asOf)})()
+}
+
+func (r *domainPageResolver) TotalCount(ctx context.Context, obj *model.DomainPage) (int, error) {
+	return r.DB.Configs.CountDomains(ctx)
+}
 
 func (r *mutationResolver) CreateAPIKey(ctx context.Context, input model.CreateAPIKeyInput) (*cartograph.CreatedAPIKey, error) {
 	in, err := newAPIKey(input)
@@ -23,6 +60,26 @@ func (r *mutationResolver) RevokeAPIKey(ctx context.Context, name string) (*cart
 	return r.DB.Keys.Revoke(ctx, name)
 }
 
+func (r *mutationResolver) CreateDomain(ctx context.Context, slug string) (*cartograph.Domain, error) {
+	return r.DB.Configs.CreateDomain(ctx, slug)
+}
+
+func (r *mutationResolver) DeleteDomain(ctx context.Context, slug string) (bool, error) {
+	return done(r.DB.Configs.DeleteDomain(ctx, slug))
+}
+
+func (r *mutationResolver) CreateConfig(ctx context.Context, domain string, key string) (*cartograph.Config, error) {
+	return r.DB.Configs.CreateConfig(ctx, domain, key)
+}
+
+func (r *mutationResolver) DeleteConfig(ctx context.Context, domain string, key string) (bool, error) {
+	return done(r.DB.Configs.DeleteConfig(ctx, domain, key))
+}
+
+func (r *mutationResolver) CreateVersion(ctx context.Context, domain string, key string, value cartograph.ConfigValue) (*cartograph.Version, error) {
+	return r.DB.Configs.CreateVersion(ctx, domain, key, value)
+}
+
 func (r *queryResolver) Viewer(ctx context.Context) (*cartograph.Actor, error) {
 	return cartograph.CanRead(ctx)
 }
@@ -31,11 +88,31 @@ func (r *queryResolver) APIKeys(ctx context.Context) ([]*cartograph.APIKey, erro
 	return r.DB.Keys.List(ctx)
 }
 
+func (r *queryResolver) Domains(ctx context.Context, first *int, offset *int) (*model.DomainPage, error) {
+	return domainPage(ctx, r.DB, first, offset)
+}
+
+func (r *queryResolver) Domain(ctx context.Context, slug string) (*cartograph.Domain, error) {
+	return domainBySlug(ctx, r.DB, slug)
+}
+
+func (r *Resolver) Config() ConfigResolver { return &configResolver{r} }
+
+func (r *Resolver) ConfigPage() ConfigPageResolver { return &configPageResolver{r} }
+
+func (r *Resolver) Domain() DomainResolver { return &domainResolver{r} }
+
+func (r *Resolver) DomainPage() DomainPageResolver { return &domainPageResolver{r} }
+
 func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
 
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
 type (
-	mutationResolver struct{ *Resolver }
-	queryResolver    struct{ *Resolver }
+	configResolver     struct{ *Resolver }
+	configPageResolver struct{ *Resolver }
+	domainResolver     struct{ *Resolver }
+	domainPageResolver struct{ *Resolver }
+	mutationResolver   struct{ *Resolver }
+	queryResolver      struct{ *Resolver }
 )

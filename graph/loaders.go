@@ -1,0 +1,207 @@
+package graph
+
+import (
+	"context"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/graph-gophers/dataloader/v7"
+
+	"cartograph/cartograph"
+	"cartograph/db"
+	"cartograph/graph/model"
+)
+
+// loaders batch the reads of one GraphQL operation: every load of one kind
+// made while a level of the query resolves becomes one SQL statement, so a
+// nested query costs a statement per level, not one per parent.
+//
+// Loaders batch by time: a batch waits batchWait for sibling loads. That is
+// a heuristic under load, so root resolvers also prefetch (prefetch.go): they
+// fill each level's loader for every parent at once, and resolvers below
+// find their rows in the cache.
+type loaders struct {
+	configs     *batch[pagedKey, *model.ConfigPage]
+	configCount *batch[string, int]
+	configByKey *batch[namedKey, *cartograph.Config]
+	versions    *batch[pagedKey, []*cartograph.Version]
+	version     *batch[db.VersionKey, *cartograph.Version]
+	versionAt   *batch[timedKey, *cartograph.Version]
+	snapshot    *batch[timedKey, []*cartograph.SnapshotEntry]
+}
+
+// batch is a dataloader that remembers its fetch function, so a prefetch can
+// run one fetch for known keys and prime the cache with the answers.
+type batch[K comparable, V any] struct {
+	*dataloader.Loader[K, V]
+	fetch func(ctx context.Context, keys []K) (map[K]V, error)
+}
+
+// prefetch fetches every key not yet cached in one call and primes the
+// cache, so later Loads of those keys run no query.
+func (b *batch[K, V]) prefetch(ctx context.Context, keys []K) (map[K]V, error) {
+	found, err := b.fetch(ctx, dedupe(keys))
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range keys {
+		b.Prime(ctx, k, found[k])
+	}
+	return found, nil
+}
+
+func dedupe[K comparable](keys []K) []K {
+	seen := make(map[K]bool, len(keys))
+	out := keys[:0:0]
+	for _, k := range keys {
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// pagedKey asks for one page of a parent's children.
+type pagedKey struct {
+	ParentID string
+	Page     cartograph.Page
+}
+
+// namedKey asks for a parent's child of that name.
+type namedKey struct {
+	ParentID, Name string
+}
+
+// timedKey asks for something of an object at a time (UnixNano; 0 = now).
+type timedKey struct {
+	ID string
+	At int64
+}
+
+// batchWait is how long a loader waits for sibling loads before it queries.
+// Sibling resolvers run concurrently and call Load within microseconds.
+const batchWait = 500 * time.Microsecond
+
+// newLoader makes a loader whose batch asks fetch for every key at once and
+// answers in key order; a key fetch leaves out gets V's zero value.
+func newLoader[K comparable, V any](fetch func(ctx context.Context, keys []K) (map[K]V, error)) *batch[K, V] {
+	l := dataloader.NewBatchedLoader(func(ctx context.Context, keys []K) []*dataloader.Result[V] {
+		found, err := fetch(ctx, keys)
+		out := make([]*dataloader.Result[V], len(keys))
+		for i, k := range keys {
+			out[i] = &dataloader.Result[V]{Data: found[k], Error: err}
+		}
+		return out
+	}, dataloader.WithWait[K, V](batchWait))
+	return &batch[K, V]{Loader: l, fetch: fetch}
+}
+
+// grouped splits keys by a shared argument (a page, a name, a time) and runs
+// fetch once per distinct argument: one statement for the usual query, where
+// every parent at a level is asked the same.
+func grouped[K comparable, G comparable, V any](keys []K, split func(K) (G, string), join func(G, string) K,
+	fetch func(G, []string) (map[string]V, error),
+) (map[K]V, error) {
+	ids := map[G][]string{}
+	var order []G
+	for _, k := range dedupe(keys) {
+		g, id := split(k)
+		if _, ok := ids[g]; !ok {
+			order = append(order, g)
+		}
+		ids[g] = append(ids[g], id)
+	}
+	out := make(map[K]V, len(keys))
+	for _, g := range order {
+		found, err := fetch(g, ids[g])
+		if err != nil {
+			return nil, err
+		}
+		for id, v := range found {
+			out[join(g, id)] = v
+		}
+	}
+	return out, nil
+}
+
+func splitPaged(k pagedKey) (cartograph.Page, string) { return k.Page, k.ParentID }
+func joinPaged(p cartograph.Page, id string) pagedKey { return pagedKey{id, p} }
+func splitNamed(k namedKey) (string, string)          { return k.Name, k.ParentID }
+func joinNamed(name, id string) namedKey              { return namedKey{id, name} }
+func splitTimed(k timedKey) (int64, string)           { return k.At, k.ID }
+func joinTimed(at int64, id string) timedKey          { return timedKey{id, at} }
+
+func unixTime(at int64) time.Time {
+	if at == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, at)
+}
+
+func newLoaders(store *db.DB) *loaders {
+	c := store.Configs
+	return &loaders{
+		configs: newLoader(func(ctx context.Context, keys []pagedKey) (map[pagedKey]*model.ConfigPage, error) {
+			return grouped(keys, splitPaged, joinPaged, func(p cartograph.Page, ids []string) (map[string]*model.ConfigPage, error) {
+				found, err := c.ConfigsOfDomains(ctx, ids, p)
+				pages := make(map[string]*model.ConfigPage, len(ids))
+				for _, id := range ids {
+					items, more := trim(found[id], p.Limit)
+					pages[id] = &model.ConfigPage{DomainID: id, Items: items, HasNextPage: more}
+				}
+				return pages, err
+			})
+		}),
+		configCount: newLoader(func(ctx context.Context, ids []string) (map[string]int, error) {
+			return c.CountConfigs(ctx, ids)
+		}),
+		configByKey: newLoader(func(ctx context.Context, keys []namedKey) (map[namedKey]*cartograph.Config, error) {
+			return grouped(keys, splitNamed, joinNamed, func(name string, ids []string) (map[string]*cartograph.Config, error) {
+				return c.ConfigsByKey(ctx, ids, name)
+			})
+		}),
+		versions: newLoader(func(ctx context.Context, keys []pagedKey) (map[pagedKey][]*cartograph.Version, error) {
+			return grouped(keys, splitPaged, joinPaged, func(p cartograph.Page, ids []string) (map[string][]*cartograph.Version, error) {
+				return c.VersionsOfConfigs(ctx, ids, p)
+			})
+		}),
+		version: newLoader(func(ctx context.Context, keys []db.VersionKey) (map[db.VersionKey]*cartograph.Version, error) {
+			return c.VersionsByNumber(ctx, keys)
+		}),
+		versionAt: newLoader(func(ctx context.Context, keys []timedKey) (map[timedKey]*cartograph.Version, error) {
+			return grouped(keys, splitTimed, joinTimed, func(at int64, ids []string) (map[string]*cartograph.Version, error) {
+				return c.VersionsAt(ctx, ids, unixTime(at))
+			})
+		}),
+		snapshot: newLoader(func(ctx context.Context, keys []timedKey) (map[timedKey][]*cartograph.SnapshotEntry, error) {
+			return grouped(keys, splitTimed, joinTimed, func(at int64, ids []string) (map[string][]*cartograph.SnapshotEntry, error) {
+				return c.Snapshots(ctx, ids, unixTime(at))
+			})
+		}),
+	}
+}
+
+// trim cuts a fetched page of limit+1 rows to limit, telling whether there
+// was more.
+func trim[T any](items []T, limit int) ([]T, bool) {
+	if len(items) > limit {
+		return items[:limit], true
+	}
+	return items, false
+}
+
+type loadersKey struct{}
+
+// withLoaders gives each operation fresh loaders (and so a fresh cache): an
+// operation never sees another's data, and a subscription's events never see
+// stale rows.
+func withLoaders(store *db.DB) graphql.OperationMiddleware {
+	return func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		return next(context.WithValue(ctx, loadersKey{}, newLoaders(store)))
+	}
+}
+
+func loadersFrom(ctx context.Context) *loaders {
+	return ctx.Value(loadersKey{}).(*loaders)
+}
