@@ -278,6 +278,31 @@ func TestLimits(t *testing.T) {
 	}
 }
 
+// TestRequestTimeout: a request that outlives REQUEST_TIMEOUT fails cleanly
+// with 503 in the surface's shape instead of hanging.
+func TestRequestTimeout(t *testing.T) {
+	srv := newTestServer(t, func(c *config) { c.RequestTimeout = time.Nanosecond })
+	k := key(t, "timeout", uniqueOrg("timeout"), cartograph.ScopeRead, cartograph.RoleUser)
+	res := srv.gql(t, k, `{ viewer { name } }`)
+	if res.status != http.StatusServiceUnavailable {
+		t.Errorf("graphql: %d %s, want 503", res.status, res.body)
+	}
+	res = srv.do(t, "GET", "/v1/domains", map[string]string{"Api-Key": k}, "")
+	if res.status != http.StatusServiceUnavailable || !bytes.Contains(res.body, []byte(`"code":"unavailable"`)) {
+		t.Errorf("config store: %d %s, want 503", res.status, res.body)
+	}
+}
+
+func TestBatchedOperationsRefused(t *testing.T) {
+	srv := newTestServer(t, nil)
+	k := key(t, "batch", uniqueOrg("batch"), cartograph.ScopeRead, cartograph.RoleUser)
+	ops := `[` + strings.Repeat(`{"query":"{ viewer { name } }"},`, 99) + `{"query":"{ viewer { name } }"}]`
+	res := srv.do(t, "POST", "/graphql", map[string]string{"Api-Key": k}, ops)
+	if res.status == http.StatusOK && bytes.Contains(res.body, []byte(`"viewer"`)) {
+		t.Fatalf("a JSON array of 100 operations was executed: %.200s", res.body)
+	}
+}
+
 func TestHealth(t *testing.T) {
 	srv := newTestServer(t, nil)
 	for _, path := range []string{"/healthz", "/readyz"} {

@@ -149,15 +149,25 @@ func writeNoContent(w http.ResponseWriter) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// domainError renders a domain endpoint's error: upstream's domain service
+// names its internal failures "unknown", where configs and versions say
+// "unknown_error".
+func domainError(w http.ResponseWriter, r *http.Request, err error) {
+	if e := cartograph.AsError(err); e.Code == cartograph.Internal {
+		err = &cartograph.Error{Code: cartograph.Internal, Reason: "unknown", Message: "Unknown error", Cause: e}
+	}
+	WriteConfigError(w, r, err)
+}
+
 func (h *configHandler) listDomains(w http.ResponseWriter, r *http.Request) {
 	page, err := configPage(r)
 	if err != nil {
-		WriteConfigError(w, r, err)
+		domainError(w, r, err)
 		return
 	}
 	domains, err := h.configs.ListDomains(r.Context(), page)
 	if err != nil {
-		WriteConfigError(w, r, err)
+		domainError(w, r, err)
 		return
 	}
 	out := make([]domainJSON, len(domains))
@@ -177,7 +187,7 @@ func (h *configHandler) createDomain(w http.ResponseWriter, r *http.Request) {
 	}
 	d, err := h.configs.CreateDomain(r.Context(), *body.Slug)
 	if err != nil {
-		WriteConfigError(w, r, err)
+		domainError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, toDomainJSON(d))
@@ -186,7 +196,7 @@ func (h *configHandler) createDomain(w http.ResponseWriter, r *http.Request) {
 func (h *configHandler) getDomain(w http.ResponseWriter, r *http.Request) {
 	d, err := h.configs.Domain(r.Context(), r.PathValue("domain"))
 	if err != nil {
-		WriteConfigError(w, r, err)
+		domainError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, toDomainJSON(d))
@@ -194,7 +204,7 @@ func (h *configHandler) getDomain(w http.ResponseWriter, r *http.Request) {
 
 func (h *configHandler) deleteDomain(w http.ResponseWriter, r *http.Request) {
 	if err := h.configs.DeleteDomain(r.Context(), r.PathValue("domain")); err != nil {
-		WriteConfigError(w, r, err)
+		domainError(w, r, err)
 		return
 	}
 	writeNoContent(w)

@@ -89,3 +89,16 @@ func TestWriteConfigError(t *testing.T) {
 		})
 	}
 }
+
+func TestDomainErrorUsesUpstreamUnknown(t *testing.T) {
+	w := httptest.NewRecorder()
+	domainError(w, httptest.NewRequest("GET", "/v1/domains", nil), errors.New("connection reset"))
+	if w.Code != 500 || w.Body.String() != "{\"code\":\"unknown\",\"message\":\"Unknown error\"}\n" {
+		t.Errorf("got %d %s", w.Code, w.Body)
+	}
+	w = httptest.NewRecorder()
+	domainError(w, httptest.NewRequest("DELETE", "/v1/domains/x", nil), cartograph.Errorf(cartograph.NotFound, "Domain not found"))
+	if w.Code != 404 {
+		t.Errorf("non-internal errors pass through: %d", w.Code)
+	}
+}
