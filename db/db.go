@@ -21,9 +21,10 @@ import (
 // DB is the storage of one Cartograph process: a connection pool and the
 // services built on it.
 type DB struct {
-	bun     *bun.DB
-	Keys    *Keys
-	Configs *Configs
+	bun      *bun.DB
+	Keys     *Keys
+	Configs  *Configs
+	Entities *Entities
 
 	migrated atomic.Bool
 }
@@ -66,6 +67,7 @@ func newDB(sqldb *sql.DB) *DB {
 	d := &DB{bun: b}
 	d.Keys = &Keys{db: b}
 	d.Configs = &Configs{db: b}
+	d.Entities = &Entities{db: b}
 	return d
 }
 

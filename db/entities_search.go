@@ -1,0 +1,187 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/uptrace/bun"
+
+	"cartograph/cartograph"
+)
+
+// entityColumns maps API field names to SQL over the entities table (alias e).
+var entityColumns = map[string]string{
+	"id":                   "e.id::text",
+	"name":                 `e.name COLLATE "C"`,
+	"description":          "e.description",
+	"type":                 "e.type",
+	"createDateTime":       "e.created_at",
+	"lastChangedDateTime":  "e.updated_at",
+	"provider":             "e.provider",
+	"providerResourceKey":  "e.provider_resource_key",
+	"providerResourceType": "e.provider_resource_type",
+	"providerAccountId":    "e.provider_account_id",
+	"location":             "e.location",
+}
+
+// Search returns a page of the org's entities matching q, and the number of
+// matches before paging when q.Count is set (a second statement). It returns
+// Invalid for an unknown type, filter field or sort property.
+func (s *Entities) Search(ctx context.Context, q cartograph.EntityQuery) ([]*cartograph.Entity, int, error) {
+	a, err := cartograph.CanRead(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	var rows []entityRow
+	sel := s.db.NewSelect().Model(&rows).Where("e.org_id = ?", a.OrgID)
+	if err := whereQuery(sel, q); err != nil {
+		return nil, 0, err
+	}
+	col, ok := entityColumns[q.Sort.Property]
+	if q.Sort.Property == "" {
+		col, ok = entityColumns["name"], true
+	}
+	if !ok {
+		return nil, 0, &cartograph.Error{Code: cartograph.Invalid, Field: "sort.property",
+			Message: "sort.property must be one of the following values: " + strings.Join(cartograph.SortableProperties, ", ")}
+	}
+	dir := "ASC"
+	if q.Sort.Descending {
+		dir = "DESC"
+	}
+	sel.OrderExpr(col + " " + dir).OrderExpr("e.id " + dir).Apply(paged(q.Page))
+	if err := sel.Scan(ctx); err != nil {
+		return nil, 0, wrap(err)
+	}
+	out := make([]*cartograph.Entity, len(rows))
+	for i := range rows {
+		out[i] = rows[i].entity()
+	}
+	total := 0
+	if q.Count {
+		count := s.db.NewSelect().Model((*entityRow)(nil)).Where("e.org_id = ?", a.OrgID)
+		_ = whereQuery(count, q)
+		n, err := count.Count(ctx)
+		if err != nil {
+			return nil, 0, wrap(err)
+		}
+		total = int(n)
+	}
+	return out, total, nil
+}
+
+// whereQuery adds q's conditions (types, filters, search terms) to sel.
+func whereQuery(sel *bun.SelectQuery, q cartograph.EntityQuery) error {
+	if len(q.Types) > 0 {
+		types := make([]string, len(q.Types))
+		for i, t := range q.Types {
+			if !t.Valid() {
+				return &cartograph.Error{Code: cartograph.Invalid, Field: "types",
+					Message: fmt.Sprintf("each value in types must be one of the following values: %s", typeList())}
+			}
+			types[i] = string(t)
+		}
+		sel.Where("e.type = ANY(?)", uuidArray(types))
+	}
+	for _, f := range q.Filters {
+		sql, args, err := compileFilter(f)
+		if err != nil {
+			return err
+		}
+		sel.Where(sql, args...)
+	}
+	if t := strings.TrimSpace(q.SearchTerms); t != "" {
+		pattern := "%" + escapeLike(t) + "%"
+		if q.NameOnly {
+			sel.Where("e.name ILIKE ?", pattern)
+		} else {
+			sel.Where("(e.name ILIKE ? OR e.description ILIKE ? OR array_to_string(e.tags, chr(31)) ILIKE ?)", pattern, pattern, pattern)
+		}
+	}
+	return nil
+}
+
+func typeList() string {
+	s := make([]string, len(cartograph.EntityTypes))
+	for i, t := range cartograph.EntityTypes {
+		s[i] = string(t)
+	}
+	return strings.Join(s, ", ")
+}
+
+// escapeLike makes s match literally inside a LIKE pattern.
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// compileFilter turns a filter tree into a SQL condition with ? placeholders
+// and its arguments; no value is ever written into the SQL text.
+func compileFilter(f cartograph.Filter) (string, []any, error) {
+	switch f.Op {
+	case cartograph.OpAnd, cartograph.OpOr:
+		if len(f.Children) == 0 {
+			return "TRUE", nil, nil
+		}
+		parts := make([]string, len(f.Children))
+		var args []any
+		for i, c := range f.Children {
+			sql, a, err := compileFilter(c)
+			if err != nil {
+				return "", nil, err
+			}
+			parts[i] = "(" + sql + ")"
+			args = append(args, a...)
+		}
+		return strings.Join(parts, " "+strings.ToUpper(string(f.Op))+" "), args, nil
+	case cartograph.OpEq:
+		col, ok := entityColumns[f.Field]
+		if !ok || f.Field == "createDateTime" || f.Field == "lastChangedDateTime" || f.Field == "location" {
+			return "", nil, &cartograph.Error{Code: cartograph.Invalid, Field: "propertyFilters",
+				Message: "propertyFilters.name must be one of the following values: " + strings.Join(cartograph.FilterableProperties, ", ")}
+		}
+		if f.Field == "name" {
+			col = "e.name"
+		}
+		return col + " = ?", []any{fmt.Sprint(f.Value)}, nil
+	}
+	return "", nil, cartograph.Errorf(cartograph.Invalid, "unknown filter operator %q", f.Op)
+}
+
+// Parents returns, for each entity id, the relations that make another
+// entity its parent: child_of from it, and contains into it (with the
+// service id as secondaryId).
+func (s *Entities) Parents(ctx context.Context, ids []string) (map[string][]cartograph.Parent, error) {
+	a, err := cartograph.CanRead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]cartograph.Parent{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		Child       string  `bun:"child"`
+		Parent      string  `bun:"parent"`
+		Label       string  `bun:"label"`
+		Field       string  `bun:"field"`
+		SecondaryID *string `bun:"service_id"`
+	}
+	err = s.db.NewRaw(`SELECT source_id AS child, target_id AS parent, label, field, service_id FROM relations
+			WHERE org_id = ? AND source_id = ANY(?::uuid[]) AND label = 'child_of'
+		UNION ALL
+		SELECT target_id, source_id, label, field, service_id FROM relations
+			WHERE org_id = ? AND target_id = ANY(?::uuid[]) AND label = 'contains'
+		ORDER BY 1, 2`, a.OrgID, uuidArray(ids), a.OrgID, uuidArray(ids)).Scan(ctx, &rows)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	for _, r := range rows {
+		p := cartograph.Parent{ID: r.Parent, Label: r.Label, Field: r.Field}
+		if r.SecondaryID != nil {
+			p.SecondaryID = *r.SecondaryID
+		}
+		out[r.Child] = append(out[r.Child], p)
+	}
+	return out, nil
+}
