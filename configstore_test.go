@@ -325,3 +325,13 @@ func TestConcurrentVersions(t *testing.T) {
 		t.Errorf("version ids = %v, want 1..20", ids)
 	}
 }
+
+func TestConfigValueWithNUL(t *testing.T) {
+	c := newConfigClient(t, "cfg-nul")
+	c.must(t, http.StatusCreated, "POST", "/v1/domains", `{"slug":"n"}`)
+	c.must(t, http.StatusCreated, "POST", "/v1/configs/n", `{"key":"k"}`)
+	res := c.call(t, "POST", "/v1/configs/n/k/versions", `{"value":"a\u0000b"}`)
+	if res.status >= 500 {
+		t.Fatalf("NUL in a value: %d %s", res.status, res.body)
+	}
+}

@@ -192,6 +192,12 @@ func (in *EntityInput) Validate(create bool) (*EntityChange, error) {
 		v.p.Add("type", "type must be one of the following values: %s", joinTypes())
 		return nil, v.p.Err()
 	}
+	for name, raw := range in.Fields {
+		if ContainsNUL(raw) {
+			v.p.Add(name, "%s must not contain NUL characters", name)
+			return nil, v.p.Err()
+		}
+	}
 	v.ch.Name = v.str("name", create, MaxNameLen)
 	v.ch.Description = v.str("description", false, MaxDescriptionLen)
 	v.ch.Tags = v.strings("tags", MaxTags)
@@ -502,4 +508,37 @@ func (v *validator) field(fd Field, create bool) {
 func isEmail(s string) bool {
 	a, err := mail.ParseAddress(s)
 	return err == nil && a.Address == s && strings.Contains(s[strings.LastIndex(s, "@"):], ".")
+}
+
+// ContainsNUL reports whether a JSON value holds a string with a NUL
+// character, which PostgreSQL text and jsonb cannot store.
+func ContainsNUL(raw json.RawMessage) bool {
+	if !bytes.Contains(bytes.ToLower(raw), []byte(`\u0000`)) {
+		return false
+	}
+	var v any
+	if json.Unmarshal(raw, &v) != nil {
+		return false
+	}
+	return nulIn(v)
+}
+
+func nulIn(v any) bool {
+	switch x := v.(type) {
+	case string:
+		return strings.ContainsRune(x, 0)
+	case []any:
+		for _, e := range x {
+			if nulIn(e) {
+				return true
+			}
+		}
+	case map[string]any:
+		for k, e := range x {
+			if strings.ContainsRune(k, 0) || nulIn(e) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -40,6 +40,9 @@ func (s *Entities) CreateModuleSettings(ctx context.Context, in *cartograph.NewM
 	res, err := s.db.NewRaw(`INSERT INTO module_settings (org_id, service_id, doc, created_by, last_changed_by)
 		SELECT org_id, id, ?::jsonb, ?, ? FROM entities WHERE org_id = ? AND id = ? AND type = 'service'
 		RETURNING *`, mustJSON(in.Body), a.KeyName, a.KeyName, a.OrgID, in.ServiceID).Exec(ctx, row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, cartograph.ErrServiceNotFound(in.ServiceID)
+	}
 	if err != nil {
 		return nil, wrap(err)
 	}

@@ -53,6 +53,9 @@ func decodeObject(r *http.Request) (map[string]json.RawMessage, error) {
 	if b[0] != '{' || json.Unmarshal(b, &fields) != nil {
 		return nil, cartograph.Errorf(cartograph.Invalid, "The request body must be a JSON object")
 	}
+	if cartograph.ContainsNUL(b) {
+		return nil, cartograph.Errorf(cartograph.Invalid, "Strings must not contain NUL characters")
+	}
 	return fields, nil
 }
 
