@@ -37,8 +37,8 @@ const (
 	Required
 )
 
-// Field describes a type-specific field, from the OpenAPI DTOs.
-type Field struct {
+// FieldSpec describes a type-specific field, from the OpenAPI DTOs.
+type FieldSpec struct {
 	Name   string // JSON name
 	Kind   FieldKind
 	Enum   []string
@@ -56,14 +56,14 @@ var (
 	PackageManagers = []string{"ACTIONS", "NPM", "PIP", "MAVEN", "GRADLE", "GO"}
 )
 
-func f(name string, kind FieldKind, create, update Presence, column string, output bool, enum ...string) Field {
-	return Field{Name: name, Kind: kind, Create: create, Update: update, Column: column, Output: output, Enum: enum}
+func f(name string, kind FieldKind, create, update Presence, column string, output bool, enum ...string) FieldSpec {
+	return FieldSpec{Name: name, Kind: kind, Create: create, Update: update, Column: column, Output: output, Enum: enum}
 }
 
 // TypeFields lists the type-specific fields of each entity type, from the
 // Create*, Update* and Catalog*Dto schemas. Derived output fields (such as a
 // library's packageName) are Absent in requests.
-var TypeFields = map[EntityType][]Field{
+var TypeFields = map[EntityType][]FieldSpec{
 	Service: {
 		f("repositoryId", KindUUID, Optional, Absent, "", false),
 		f("repositoryPath", KindString, Optional, Optional, "", true),
@@ -134,13 +134,13 @@ var TypeFields = map[EntityType][]Field{
 func HasParents(t EntityType) bool { return t == Resource || t == Base }
 
 // FieldOf returns t's type-specific field name.
-func FieldOf(t EntityType, name string) (Field, bool) {
+func FieldOf(t EntityType, name string) (FieldSpec, bool) {
 	for _, fd := range TypeFields[t] {
 		if fd.Name == name {
 			return fd, true
 		}
 	}
-	return Field{}, false
+	return FieldSpec{}, false
 }
 
 // EntityChange is a validated create or update: nil pointers and absent map
@@ -440,7 +440,7 @@ func (v *validator) parents() *[]Parent {
 	return &out
 }
 
-func (v *validator) field(fd Field, create bool) {
+func (v *validator) field(fd FieldSpec, create bool) {
 	presence := fd.Update
 	if create {
 		presence = fd.Create

@@ -60,13 +60,9 @@ func (s *Entities) Search(ctx context.Context, q cartograph.EntityQuery) ([]*car
 	}
 	total := 0
 	if q.Count {
-		count := s.db.NewSelect().Model((*entityRow)(nil)).Where("e.org_id = ?", a.OrgID)
-		_ = whereQuery(count, q)
-		n, err := count.Count(ctx)
-		if err != nil {
-			return nil, 0, wrap(err)
+		if total, err = s.Count(ctx, q); err != nil {
+			return nil, 0, err
 		}
-		total = int(n)
 	}
 	return out, total, nil
 }
@@ -184,4 +180,18 @@ func (s *Entities) Parents(ctx context.Context, ids []string) (map[string][]cart
 		out[r.Child] = append(out[r.Child], p)
 	}
 	return out, nil
+}
+
+// Count returns how many of the org's entities match q (paging ignored).
+func (s *Entities) Count(ctx context.Context, q cartograph.EntityQuery) (int, error) {
+	a, err := cartograph.CanRead(ctx)
+	if err != nil {
+		return 0, err
+	}
+	count := s.db.NewSelect().Model((*entityRow)(nil)).Where("e.org_id = ?", a.OrgID)
+	if err := whereQuery(count, q); err != nil {
+		return 0, err
+	}
+	n, err := count.Count(ctx)
+	return int(n), wrap(err)
 }

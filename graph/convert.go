@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -153,4 +154,111 @@ func versionAt(ctx context.Context, c *cartograph.Config, asOf *time.Time) (*car
 		return latestVersion(ctx, c)
 	}
 	return loadersFrom(ctx).versionAt.Load(ctx, timedKey{c.ID, asOf.UnixNano()})()
+}
+
+// entityInput turns a GraphQL input object (only the fields the caller gave)
+// into the raw JSON fields the domain validator reads, the same shape a REST
+// body has.
+func entityInput(t cartograph.EntityType, in map[string]any) cartograph.EntityInput {
+	fields := make(map[string]json.RawMessage, len(in))
+	for k, v := range in {
+		b, err := json.Marshal(v)
+		if err != nil {
+			b = []byte("null")
+		}
+		fields[k] = b
+	}
+	return cartograph.EntityInput{Type: t, Fields: fields}
+}
+
+func createEntity(ctx context.Context, store *db.DB, t cartograph.EntityType, in map[string]any) (model.Entity, error) {
+	e, err := store.Entities.Create(ctx, entityInput(t, in))
+	if err != nil {
+		return nil, err
+	}
+	return model.Wrap(e), nil
+}
+
+func updateEntity(ctx context.Context, store *db.DB, t cartograph.EntityType, id string, in map[string]any) (model.Entity, error) {
+	e, err := store.Entities.Update(ctx, id, entityInput(t, in))
+	if err != nil {
+		return nil, err
+	}
+	return model.Wrap(e), nil
+}
+
+// as narrows an entity to the concrete type a mutation returns.
+func as[T model.Entity](e model.Entity, err error) (T, error) {
+	var zero T
+	if err != nil {
+		return zero, err
+	}
+	return e.(T), nil
+}
+
+func setMetaTags(ctx context.Context, store *db.DB, id string, tags []map[string]any) (model.Entity, error) {
+	raw, _ := json.Marshal(tags)
+	parsed, err := cartograph.ValidateMetaTags(raw)
+	if err != nil {
+		return nil, err
+	}
+	e, err := store.Entities.SetMetaTags(ctx, id, parsed)
+	if err != nil {
+		return nil, err
+	}
+	return model.Wrap(e), nil
+}
+
+// entityByID finds an entity (null when there is none) and prefetches what
+// the query asks below it.
+func entityByID(ctx context.Context, store *db.DB, id string) (model.Entity, error) {
+	e, err := nullIfNotFound(store.Entities.Get(ctx, id))
+	if e == nil {
+		return nil, err
+	}
+	w := model.Wrap(e)
+	prefetchField(ctx, "Entity", w)
+	return w, nil
+}
+
+// sortColumns maps GraphQL sort fields to the API's sort properties.
+var sortColumns = map[model.EntitySortField]string{
+	model.EntitySortFieldName: "name", model.EntitySortFieldType: "type",
+	model.EntitySortFieldDescription: "description", model.EntitySortFieldCreatedAt: "createDateTime",
+	model.EntitySortFieldUpdatedAt: "lastChangedDateTime", model.EntitySortFieldProvider: "provider",
+}
+
+func entityQuery(types []cartograph.EntityType, search *string, nameOnly *bool, sort *model.EntitySortInput) cartograph.EntityQuery {
+	q := cartograph.EntityQuery{Types: types}
+	if search != nil {
+		q.SearchTerms = *search
+	}
+	if nameOnly != nil {
+		q.NameOnly = *nameOnly
+	}
+	if sort != nil {
+		q.Sort = cartograph.EntitySort{Property: sortColumns[sort.Field], Descending: sort.Direction == model.SortDirectionDesc}
+	}
+	return q
+}
+
+// entityPage runs a search for one page (and one row more, to tell whether a
+// next page exists); the total is counted only if the query selects it.
+func entityPage(ctx context.Context, store *db.DB, q cartograph.EntityQuery, first, offset *int) (*model.EntityPage, error) {
+	page, err := pageArgs(first, offset)
+	if err != nil {
+		return nil, err
+	}
+	q.Page = cartograph.Page{Limit: page.Limit + 1, Offset: page.Offset}
+	if page.Limit == 0 {
+		q.Page.Limit = 0
+	}
+	es, _, err := store.Entities.Search(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	es, more := trim(es, page.Limit)
+	out := &model.EntityPage{Items: model.WrapAll(es), HasNextPage: more, Query: q}
+	prefetchField(ctx, "EntityPage", out)
+	return out, nil
 }

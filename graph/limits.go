@@ -9,6 +9,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"cartograph/cartograph"
+	"cartograph/graph/model"
 )
 
 // depthLimit rejects operations nested deeper than max fields before they run.
@@ -74,6 +75,9 @@ func complexity() ComplexityRoot {
 	c.Query.Domains = pagedCost
 	c.Domain.Configs = pagedCost
 	c.Config.Versions = pagedCost
+	c.Query.Entities = func(child int, _ []cartograph.EntityType, _ *string, _ *bool, _ *model.EntitySortInput, first, offset *int) int {
+		return pagedCost(child, first, offset)
+	}
 	return c
 }
 

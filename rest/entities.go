@@ -85,7 +85,7 @@ func entityJSON(e *cartograph.Entity, parents []cartograph.Parent) map[string]an
 
 // fieldValue returns a type-specific field for output, with the zero value of
 // its kind when unset.
-func fieldValue(e *cartograph.Entity, fd cartograph.Field) any {
+func fieldValue(e *cartograph.Entity, fd cartograph.FieldSpec) any {
 	switch fd.Column {
 	case "provider":
 		return e.Provider

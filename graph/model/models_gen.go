@@ -3,7 +3,11 @@
 package model
 
 import (
+	"bytes"
 	"cartograph/cartograph"
+	"fmt"
+	"io"
+	"strconv"
 )
 
 type CreateAPIKeyInput struct {
@@ -14,8 +18,132 @@ type CreateAPIKeyInput struct {
 	ExpiresIn *string `json:"expiresIn,omitempty"`
 }
 
+// Orders entities by a field, then by id. Names sort in byte order.
+type EntitySortInput struct {
+	Field     EntitySortField `json:"field"`
+	Direction SortDirection   `json:"direction"`
+}
+
 type Mutation struct {
 }
 
 type Query struct {
+}
+
+type EntitySortField string
+
+const (
+	EntitySortFieldName        EntitySortField = "NAME"
+	EntitySortFieldType        EntitySortField = "TYPE"
+	EntitySortFieldDescription EntitySortField = "DESCRIPTION"
+	EntitySortFieldCreatedAt   EntitySortField = "CREATED_AT"
+	EntitySortFieldUpdatedAt   EntitySortField = "UPDATED_AT"
+	EntitySortFieldProvider    EntitySortField = "PROVIDER"
+)
+
+var AllEntitySortField = []EntitySortField{
+	EntitySortFieldName,
+	EntitySortFieldType,
+	EntitySortFieldDescription,
+	EntitySortFieldCreatedAt,
+	EntitySortFieldUpdatedAt,
+	EntitySortFieldProvider,
+}
+
+func (e EntitySortField) IsValid() bool {
+	switch e {
+	case EntitySortFieldName, EntitySortFieldType, EntitySortFieldDescription, EntitySortFieldCreatedAt, EntitySortFieldUpdatedAt, EntitySortFieldProvider:
+		return true
+	}
+	return false
+}
+
+func (e EntitySortField) String() string {
+	return string(e)
+}
+
+func (e *EntitySortField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = EntitySortField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid EntitySortField", str)
+	}
+	return nil
+}
+
+func (e EntitySortField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *EntitySortField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e EntitySortField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type SortDirection string
+
+const (
+	SortDirectionAsc  SortDirection = "ASC"
+	SortDirectionDesc SortDirection = "DESC"
+)
+
+var AllSortDirection = []SortDirection{
+	SortDirectionAsc,
+	SortDirectionDesc,
+}
+
+func (e SortDirection) IsValid() bool {
+	switch e {
+	case SortDirectionAsc, SortDirectionDesc:
+		return true
+	}
+	return false
+}
+
+func (e SortDirection) String() string {
+	return string(e)
+}
+
+func (e *SortDirection) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SortDirection(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SortDirection", str)
+	}
+	return nil
+}
+
+func (e SortDirection) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SortDirection) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SortDirection) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
