@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -43,6 +44,7 @@ type entityRow struct {
 	ProviderAccountID    string                     `bun:"provider_account_id"`
 	Location             string                     `bun:"location"`
 	Attrs                map[string]json.RawMessage `bun:"attrs,type:jsonb"`
+	SearchText           string                     `bun:"search_text"`
 }
 
 func (r *entityRow) entity() *cartograph.Entity {
@@ -124,6 +126,7 @@ func (r *entityRow) apply(c *cartograph.EntityChange) error {
 		}
 	}
 	r.fillDerived()
+	r.SearchText = strings.ToLower(r.Name + "\x1f" + r.Description + "\x1f" + strings.Join(r.Tags, "\x1f"))
 	return nil
 }
 
@@ -387,7 +390,7 @@ func (s *Entities) Update(ctx context.Context, id string, in cartograph.EntityIn
 			Set("permissions = ?permissions, general_access = ?general_access, last_changed_by = ?last_changed_by").
 			Set("provider = ?provider, provider_type = ?provider_type, provider_resource_key = ?provider_resource_key").
 			Set("provider_resource_type = ?provider_resource_type, provider_account_id = ?provider_account_id").
-			Set("location = ?location, attrs = ?attrs, updated_at = now()").
+			Set("location = ?location, attrs = ?attrs, search_text = ?search_text, updated_at = now()").
 			Where("org_id = ?org_id AND id = ?id").Returning("*").Exec(ctx); err != nil {
 			if isUniqueViolation(err, "") {
 				return duplicate(&row)

@@ -78,7 +78,11 @@ func whereQuery(sel *bun.SelectQuery, q cartograph.EntityQuery) error {
 			}
 			types[i] = string(t)
 		}
-		sel.Where("e.type = ANY(?)", uuidArray(types))
+		if len(types) == 1 {
+			sel.Where("e.type = ?", types[0]) // lets the planner use (org_id, type, name)
+		} else {
+			sel.Where("e.type = ANY(?)", uuidArray(types))
+		}
 	}
 	for _, f := range q.Filters {
 		sql, args, err := compileFilter(f)
@@ -88,11 +92,13 @@ func whereQuery(sel *bun.SelectQuery, q cartograph.EntityQuery) error {
 		sel.Where(sql, args...)
 	}
 	if t := strings.TrimSpace(q.SearchTerms); t != "" {
-		pattern := "%" + escapeLike(t) + "%"
+		// Both sides lower-cased, so the trigram indexes on lower(name) and
+		// search_text serve the match.
+		pattern := "%" + escapeLike(strings.ToLower(t)) + "%"
 		if q.NameOnly {
-			sel.Where("e.name ILIKE ?", pattern)
+			sel.Where("lower(e.name) LIKE ?", pattern)
 		} else {
-			sel.Where("(e.name ILIKE ? OR e.description ILIKE ? OR array_to_string(e.tags, chr(31)) ILIKE ?)", pattern, pattern, pattern)
+			sel.Where("e.search_text LIKE ?", pattern)
 		}
 	}
 	return nil
