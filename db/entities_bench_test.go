@@ -109,7 +109,7 @@ func BenchmarkEntitySearch(b *testing.B) {
 		`SELECT * FROM entities e WHERE e.org_id = '` + a.OrgID + `' AND e.type = 'resource' AND e.provider = 'AWS' ORDER BY e.name COLLATE "C" ASC, e.id ASC LIMIT 20`,
 	} {
 		var plan []string
-		if err := testDB.Bun().NewRaw("EXPLAIN ANALYZE " + q).Scan(context.Background(), &plan); err != nil {
+		if err := testDB.Bun().NewRaw("EXPLAIN ANALYZE "+q).Scan(context.Background(), &plan); err != nil {
 			b.Fatal(err)
 		}
 		b.Logf("%s\n%s", q, strings.Join(plan, "\n"))
