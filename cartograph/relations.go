@@ -95,3 +95,21 @@ func ParentRelation(entityID string, p Parent) Relation {
 	}
 	return Relation{SourceID: p.ID, TargetID: entityID, Label: label, Field: p.Field, ServiceID: p.SecondaryID}
 }
+
+// Direction says which way a relation is followed from an entity: Out from
+// source to target, In from target to source.
+type Direction string
+
+// The directions of a hop.
+const (
+	Out Direction = "out"
+	In  Direction = "in"
+)
+
+// Hop is one step through relations: a label, a direction, and optionally
+// the type the entities reached must have.
+type Hop struct {
+	Label string
+	Dir   Direction
+	Type  EntityType // "" for any type
+}

@@ -21,10 +21,11 @@ import (
 // DB is the storage of one Cartograph process: a connection pool and the
 // services built on it.
 type DB struct {
-	bun      *bun.DB
-	Keys     *Keys
-	Configs  *Configs
-	Entities *Entities
+	bun       *bun.DB
+	Keys      *Keys
+	Configs   *Configs
+	Entities  *Entities
+	Relations *Relations
 
 	migrated atomic.Bool
 }
@@ -68,6 +69,7 @@ func newDB(sqldb *sql.DB) *DB {
 	d.Keys = &Keys{db: b}
 	d.Configs = &Configs{db: b}
 	d.Entities = &Entities{db: b}
+	d.Relations = &Relations{db: b}
 	return d
 }
 

@@ -270,66 +270,6 @@ func addChangeRelations(ctx context.Context, tx bun.Tx, org string, row *entityR
 	return nil
 }
 
-// insertRelation checks and inserts one relation inside tx. With
-// ignoreDuplicate a relation that exists already is left as it is.
-func insertRelation(ctx context.Context, tx bun.IDB, org string, r cartograph.Relation, ignoreDuplicate bool) error {
-	types, err := entityTypes(ctx, tx, org, r.SourceID, r.TargetID)
-	if err != nil {
-		return err
-	}
-	src, ok1 := types[r.SourceID]
-	dst, ok2 := types[r.TargetID]
-	if !ok1 || !ok2 {
-		missing := r.SourceID
-		if ok1 {
-			missing = r.TargetID
-		}
-		return cartograph.Errorf(cartograph.NotFound, "Catalog entity %s not found", missing)
-	}
-	if err := cartograph.CheckRelation(src, r.Label, r.Field, dst); err != nil {
-		return err
-	}
-	var serviceID any
-	if r.ServiceID != "" {
-		if !cartograph.IsUUID(r.ServiceID) {
-			return &cartograph.Error{Code: cartograph.Invalid, Field: "serviceId", Message: "serviceId must be a UUID"}
-		}
-		serviceID = r.ServiceID
-	}
-	q := `INSERT INTO relations (org_id, source_id, target_id, label, field, service_id) VALUES (?, ?, ?, ?, ?, ?)`
-	if ignoreDuplicate {
-		q += ` ON CONFLICT DO NOTHING`
-	}
-	_, err = tx.NewRaw(q, org, r.SourceID, r.TargetID, r.Label, r.Field, serviceID).Exec(ctx)
-	if isUniqueViolation(err, "") {
-		return cartograph.Errorf(cartograph.Conflict, "The relation already exists")
-	}
-	return err
-}
-
-// entityTypes returns the types of the given ids that exist in org.
-func entityTypes(ctx context.Context, db bun.IDB, org string, ids ...string) (map[string]cartograph.EntityType, error) {
-	valid := ids[:0:0]
-	for _, id := range ids {
-		if cartograph.IsUUID(id) {
-			valid = append(valid, id)
-		}
-	}
-	out := map[string]cartograph.EntityType{}
-	if len(valid) == 0 {
-		return out, nil
-	}
-	var rows []struct {
-		ID   string `bun:"id"`
-		Type string `bun:"type"`
-	}
-	err := db.NewRaw(`SELECT id, type FROM entities WHERE org_id = ? AND id = ANY(?::uuid[])`, org, uuidArray(valid)).Scan(ctx, &rows)
-	for _, r := range rows {
-		out[r.ID] = cartograph.EntityType(r.Type)
-	}
-	return out, err
-}
-
 // Get returns the org's entity with that id; NotFound for an unknown id, an
 // id of another org, or a string that is not a UUID.
 func (s *Entities) Get(ctx context.Context, id string) (*cartograph.Entity, error) {

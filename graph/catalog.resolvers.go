@@ -127,6 +127,38 @@ func (r *queryResolver) Entities(ctx context.Context, types []cartograph.EntityT
 	return entityPage(ctx, r.DB, entityQuery(types, search, searchNameOnly, sort), first, offset)
 }
 
+func (r *Resolver) Application() ApplicationResolver { return &applicationResolver{r} }
+
 func (r *Resolver) EntityPage() EntityPageResolver { return &entityPageResolver{r} }
 
-type entityPageResolver struct{ *Resolver }
+func (r *Resolver) Environment() EnvironmentResolver { return &environmentResolver{r} }
+
+func (r *Resolver) Library() LibraryResolver { return &libraryResolver{r} }
+
+func (r *Resolver) Manifest() ManifestResolver { return &manifestResolver{r} }
+
+func (r *Resolver) Person() PersonResolver { return &personResolver{r} }
+
+func (r *Resolver) Repository() RepositoryResolver { return &repositoryResolver{r} }
+
+func (r *Resolver) Resource() ResourceResolver { return &resourceResolver{r} }
+
+func (r *Resolver) Service() ServiceResolver { return &serviceResolver{r} }
+
+func (r *Resolver) System() SystemResolver { return &systemResolver{r} }
+
+func (r *Resolver) Team() TeamResolver { return &teamResolver{r} }
+
+type (
+	applicationResolver struct{ *Resolver }
+	entityPageResolver  struct{ *Resolver }
+	environmentResolver struct{ *Resolver }
+	libraryResolver     struct{ *Resolver }
+	manifestResolver    struct{ *Resolver }
+	personResolver      struct{ *Resolver }
+	repositoryResolver  struct{ *Resolver }
+	resourceResolver    struct{ *Resolver }
+	serviceResolver     struct{ *Resolver }
+	systemResolver      struct{ *Resolver }
+	teamResolver        struct{ *Resolver }
+)

@@ -78,6 +78,7 @@ func complexity() ComplexityRoot {
 	c.Query.Entities = func(child int, _ []cartograph.EntityType, _ *string, _ *bool, _ *model.EntitySortInput, first, offset *int) int {
 		return pagedCost(child, first, offset)
 	}
+	relationComplexity(&c)
 	return c
 }
 

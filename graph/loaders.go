@@ -28,6 +28,9 @@ type loaders struct {
 	version     *batch[db.VersionKey, *cartograph.Version]
 	versionAt   *batch[timedKey, *cartograph.Version]
 	snapshot    *batch[timedKey, []*cartograph.SnapshotEntry]
+
+	related      *batch[relKey, []*cartograph.Entity]
+	relatedCount *batch[model.RelKey, int]
 }
 
 // batch is a dataloader that remembers its fetch function, so a prefetch can
@@ -178,6 +181,24 @@ func newLoaders(store *db.DB) *loaders {
 			return grouped(keys, splitTimed, joinTimed, func(at int64, ids []string) (map[string][]*cartograph.SnapshotEntry, error) {
 				return c.Snapshots(ctx, ids, unixTime(at))
 			})
+		}),
+		related: newLoader(func(ctx context.Context, keys []relKey) (map[relKey][]*cartograph.Entity, error) {
+			type group struct {
+				hop  cartograph.Hop
+				page cartograph.Page
+			}
+			return grouped(keys, func(k relKey) (group, string) { return group{k.Hop, k.Page}, k.ParentID },
+				func(g group, id string) relKey { return relKey{id, g.hop, g.page} },
+				func(g group, ids []string) (map[string][]*cartograph.Entity, error) {
+					return store.Relations.Neighbors(ctx, ids, g.hop, g.page)
+				})
+		}),
+		relatedCount: newLoader(func(ctx context.Context, keys []model.RelKey) (map[model.RelKey]int, error) {
+			return grouped(keys, func(k model.RelKey) (cartograph.Hop, string) { return k.Hop, k.ParentID },
+				func(h cartograph.Hop, id string) model.RelKey { return model.RelKey{ParentID: id, Hop: h} },
+				func(h cartograph.Hop, ids []string) (map[string]int, error) {
+					return store.Relations.CountNeighbors(ctx, ids, h)
+				})
 		}),
 	}
 }

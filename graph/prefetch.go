@@ -48,6 +48,7 @@ var prefetchers = map[string]map[string]child{
 		"versions": {"VersionPage", prefetchVersions},
 	},
 	"VersionPage": {"items": {"Version", items[*cartograph.Version, *model.VersionPage](func(p *model.VersionPage) []*cartograph.Version { return p.Items })}},
+	"EntityPage":  {"items": {"Entity", items[model.Entity, *model.EntityPage](func(p *model.EntityPage) []model.Entity { return p.Items })}},
 }
 
 // prefetchField prefetches below the current field, whose resolver returned
@@ -61,8 +62,25 @@ func prefetchField(ctx context.Context, typ string, parents ...any) {
 }
 
 func prefetch(ctx context.Context, typ string, parents []any, sel ast.SelectionSet) {
+	if typ == "Entity" {
+		// Interface-typed parents: fields come from fragments on each
+		// concrete type, so each type's parents are walked on their own.
+		byType := map[string][]any{}
+		for _, p := range parents {
+			name := model.TypeName(p.(model.Entity).Base().Type)
+			byType[name] = append(byType[name], p)
+		}
+		for name, ps := range byType {
+			prefetchAs(ctx, name, []string{name, "Entity"}, ps, sel)
+		}
+		return
+	}
+	prefetchAs(ctx, typ, []string{typ}, parents, sel)
+}
+
+func prefetchAs(ctx context.Context, typ string, satisfies []string, parents []any, sel ast.SelectionSet) {
 	oc := graphql.GetOperationContext(ctx)
-	for _, f := range graphql.CollectFields(oc, sel, []string{typ}) {
+	for _, f := range graphql.CollectFields(oc, sel, satisfies) {
 		c, ok := prefetchers[typ][f.Name]
 		if !ok {
 			continue

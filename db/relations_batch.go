@@ -1,0 +1,87 @@
+package db
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/uptrace/bun"
+
+	"cartograph/cartograph"
+)
+
+// neighborRow is an entity reached from a parent id.
+type neighborRow struct {
+	bun.BaseModel `bun:"table:entities,alias:e"`
+	ParentID      string `bun:"parent_id"`
+	entityRow     `bun:",extend"`
+}
+
+// hopSQL returns the relation columns to join on for a hop: the parent's
+// column and the reached entity's column.
+func hopSQL(h cartograph.Hop) (from, to string) {
+	if h.Dir == cartograph.In {
+		return "target_id", "source_id"
+	}
+	return "source_id", "target_id"
+}
+
+// Neighbors returns, for each id, up to page.Limit+1 entities one hop away
+// (the extra row tells there is a next page), by name then id. One statement
+// for every parent: the nested GraphQL levels stay one statement each.
+func (s *Relations) Neighbors(ctx context.Context, ids []string, h cartograph.Hop, page cartograph.Page) (map[string][]*cartograph.Entity, error) {
+	a, err := cartograph.CanRead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	from, to := hopSQL(h)
+	typeCond, args := "", []any{uuidArray(ids), a.OrgID, h.Label}
+	if h.Type != "" {
+		typeCond = " AND e.type = ?"
+		args = append(args, string(h.Type))
+	}
+	args = append(args, page.Limit+1, page.Offset)
+	var rows []neighborRow
+	err = s.db.NewRaw(fmt.Sprintf(`SELECT p.id AS parent_id, n.* FROM unnest(?::uuid[]) AS p(id)
+		CROSS JOIN LATERAL (
+			SELECT e.* FROM relations r JOIN entities e ON e.org_id = r.org_id AND e.id = r.%s
+			WHERE r.org_id = ? AND r.%s = p.id AND r.label = ?%s
+			ORDER BY e.name COLLATE "C", e.id LIMIT ? OFFSET ?) n`, to, from, typeCond), args...).Scan(ctx, &rows)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	out := make(map[string][]*cartograph.Entity, len(ids))
+	for i := range rows {
+		out[rows[i].ParentID] = append(out[rows[i].ParentID], rows[i].entity())
+	}
+	return out, nil
+}
+
+// CountNeighbors returns, for each id, how many entities one hop reaches.
+func (s *Relations) CountNeighbors(ctx context.Context, ids []string, h cartograph.Hop) (map[string]int, error) {
+	a, err := cartograph.CanRead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	from, to := hopSQL(h)
+	typeCond, args := "", []any{a.OrgID, uuidArray(ids), h.Label}
+	if h.Type != "" {
+		typeCond = " AND e.type = ?"
+		args = append(args, string(h.Type))
+	}
+	var rows []struct {
+		ID string `bun:"id"`
+		N  int    `bun:"n"`
+	}
+	err = s.db.NewRaw(fmt.Sprintf(`SELECT r.%s AS id, count(*) AS n FROM relations r
+		JOIN entities e ON e.org_id = r.org_id AND e.id = r.%s
+		WHERE r.org_id = ? AND r.%s = ANY(?::uuid[]) AND r.label = ?%s GROUP BY r.%s`, from, to, from, typeCond, from),
+		args...).Scan(ctx, &rows)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	out := make(map[string]int, len(rows))
+	for _, r := range rows {
+		out[r.ID] = r.N
+	}
+	return out, nil
+}

@@ -1,0 +1,109 @@
+package graph
+
+import (
+	"context"
+	"strings"
+
+	"cartograph/cartograph"
+	"cartograph/graph/model"
+)
+
+// relationField is a GraphQL relation field: the hop it follows and the
+// GraphQL page type it returns.
+type relationField struct {
+	hop  cartograph.Hop
+	page string
+}
+
+// relKey asks for one page of a parent's neighbours through a hop.
+type relKey struct {
+	ParentID string
+	Hop      cartograph.Hop
+	Page     cartograph.Page
+}
+
+// relatedPage resolves a relation field through the batching loader and
+// builds its typed page.
+func relatedPage[P any](ctx context.Context, parent *cartograph.Entity, field string, first, offset *int,
+	build func([]*cartograph.Entity, bool, model.RelKey) P,
+) (P, error) {
+	var zero P
+	page, err := pageArgs(first, offset)
+	if err != nil {
+		return zero, err
+	}
+	rf := relationFields[field]
+	items, err := loadersFrom(ctx).related.Load(ctx, relKey{parent.ID, rf.hop, page})()
+	if err != nil {
+		return zero, err
+	}
+	items, more := trim(items, page.Limit)
+	return build(items, more, model.RelKey{ParentID: parent.ID, Hop: rf.hop}), nil
+}
+
+// relatedCount counts a relation page's whole list through the loader.
+func relatedCount(ctx context.Context, key model.RelKey) (int, error) {
+	return loadersFrom(ctx).relatedCount.Load(ctx, key)()
+}
+
+func init() {
+	// Every relation field can be prefetched: its pages, their items and
+	// their totals, for all parents of a level at once.
+	for name, rf := range relationFields {
+		typ, field, _ := strings.Cut(name, ".")
+		if prefetchers[typ] == nil {
+			prefetchers[typ] = map[string]child{}
+		}
+		prefetchers[typ][field] = child{rf.page, prefetchRelated(rf.hop)}
+		prefetchers[rf.page] = map[string]child{
+			"items":      {strings.TrimSuffix(rf.page, "Page"), relItems},
+			"totalCount": {"", prefetchRelatedCount},
+		}
+	}
+}
+
+// relPage is what prefetch hands to the next level: the items of one page
+// and the key that counts it.
+type relPage struct {
+	items []*cartograph.Entity
+	key   model.RelKey
+}
+
+func prefetchRelated(hop cartograph.Hop) childLoad {
+	return func(ctx context.Context, l *loaders, parents []any, args map[string]any) ([]any, error) {
+		page, err := pageOf(args)
+		if err != nil {
+			return nil, err
+		}
+		keys := make([]relKey, len(parents))
+		for i, p := range parents {
+			keys[i] = relKey{p.(model.Entity).Base().ID, hop, page}
+		}
+		found, err := l.related.prefetch(ctx, keys)
+		pages := make([]any, len(keys))
+		for i, k := range keys {
+			items, _ := trim(found[k], page.Limit)
+			pages[i] = &relPage{items: items, key: model.RelKey{ParentID: k.ParentID, Hop: hop}}
+		}
+		return pages, err
+	}
+}
+
+func relItems(_ context.Context, _ *loaders, parents []any, _ map[string]any) ([]any, error) {
+	var out []any
+	for _, p := range parents {
+		for _, e := range p.(*relPage).items {
+			out = append(out, model.Wrap(e))
+		}
+	}
+	return out, nil
+}
+
+func prefetchRelatedCount(ctx context.Context, l *loaders, parents []any, _ map[string]any) ([]any, error) {
+	keys := make([]model.RelKey, len(parents))
+	for i, p := range parents {
+		keys[i] = p.(*relPage).key
+	}
+	_, err := l.relatedCount.prefetch(ctx, keys)
+	return nil, err
+}
