@@ -129,3 +129,8 @@ func (in *EntityInput) Has(field string) bool {
 	_, ok := in.Fields[field]
 	return ok
 }
+
+// jsonString decodes raw into *s when raw is a JSON string.
+func jsonString(raw json.RawMessage, s *string) bool {
+	return json.Unmarshal(raw, s) == nil
+}

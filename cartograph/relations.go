@@ -102,8 +102,9 @@ type Direction string
 
 // The directions of a hop.
 const (
-	Out Direction = "out"
-	In  Direction = "in"
+	Out  Direction = "out"
+	In   Direction = "in"
+	Both Direction = "both" // walks only
 )
 
 // Hop is one step through relations: a label, a direction, and optionally

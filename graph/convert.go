@@ -262,3 +262,26 @@ func entityPage(ctx context.Context, store *db.DB, q cartograph.EntityQuery, fir
 	prefetchField(ctx, "EntityPage", out)
 	return out, nil
 }
+
+// walkSpec turns graph() arguments into a walk.
+func walkSpec(from string, labels []string, dir cartograph.Direction, maxDepth, limit int) cartograph.WalkSpec {
+	s := cartograph.WalkSpec{From: from, MaxDepth: maxDepth, Limit: limit}
+	if dir == cartograph.Out || dir == cartograph.Both {
+		s.OutLabels = labels
+	}
+	if dir == cartograph.In || dir == cartograph.Both {
+		s.InLabels = labels
+	}
+	return s
+}
+
+// impact walks what depends on an entity and groups it by team and environment.
+func impact(ctx context.Context, store *db.DB, id string, maxDepth, limit int) (*model.Impact, error) {
+	res, err := store.Relations.Walk(ctx, cartograph.WalkSpec{From: id, InLabels: cartograph.ImpactIn,
+		OutLabels: cartograph.ImpactOut, MaxDepth: maxDepth, Limit: limit})
+	if err != nil {
+		return nil, err
+	}
+	byTeam, byEnv := cartograph.GroupImpact(res)
+	return &model.Impact{Nodes: res.Nodes, ByTeam: byTeam, ByEnvironment: byEnv, Truncated: res.Truncated}, nil
+}

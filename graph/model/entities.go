@@ -126,3 +126,11 @@ func UnmarshalRawJSON(v any) (json.RawMessage, error) {
 	}
 	return b, nil
 }
+
+// Impact is an impact query's answer.
+type Impact struct {
+	Nodes         []cartograph.WalkNode
+	ByTeam        []cartograph.ImpactGroup
+	ByEnvironment []cartograph.ImpactGroup
+	Truncated     bool
+}
