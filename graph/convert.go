@@ -285,3 +285,39 @@ func impact(ctx context.Context, store *db.DB, id string, maxDepth, limit int) (
 	byTeam, byEnv := cartograph.GroupImpact(res)
 	return &model.Impact{Nodes: res.Nodes, ByTeam: byTeam, ByEnvironment: byEnv, Truncated: res.Truncated}, nil
 }
+
+// asJSON renders a map as a JSON scalar.
+func asJSON(v any) (json.RawMessage, error) { return json.Marshal(v) }
+
+// syncRequest turns serviceSyncDiff arguments into a sync request.
+func syncRequest(services []map[string]any, tag string) cartograph.SyncRequest {
+	req := cartograph.SyncRequest{Services: map[string][]string{}, MappingTag: tag}
+	for _, s := range services {
+		name, _ := s["name"].(string)
+		var calls []string
+		switch list := s["calls"].(type) {
+		case []string:
+			calls = list
+		case []any:
+			for _, c := range list {
+				if c, ok := c.(string); ok {
+					calls = append(calls, c)
+				}
+			}
+		}
+		req.Services[name] = append(req.Services[name], calls...)
+	}
+	return req
+}
+
+// applyServiceSync decodes the diff's JSON parts and applies them.
+func applyServiceSync(ctx context.Context, store *db.DB, services, deps json.RawMessage, tag string) (*cartograph.SyncResult, error) {
+	in := cartograph.SyncApply{MappingTag: tag}
+	if json.Unmarshal(services, &in.Services) != nil {
+		return nil, &cartograph.Error{Code: cartograph.Invalid, Field: "services", Message: "services must be {added: [names], mappings: {name: name}}"}
+	}
+	if json.Unmarshal(deps, &in.Dependencies) != nil {
+		return nil, &cartograph.Error{Code: cartograph.Invalid, Field: "dependencies", Message: "dependencies must be {added: {name: [names]}, removed: {name: [names]}}"}
+	}
+	return store.Relations.ApplyServices(ctx, in)
+}

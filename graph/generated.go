@@ -56,6 +56,8 @@ type ResolverRoot interface {
 	ResourcePage() ResourcePageResolver
 	Service() ServiceResolver
 	ServicePage() ServicePageResolver
+	ServiceSyncDependencies() ServiceSyncDependenciesResolver
+	ServiceSyncServices() ServiceSyncServicesResolver
 	System() SystemResolver
 	SystemPage() SystemPageResolver
 	Team() TeamResolver
@@ -322,6 +324,7 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
+		ApplyServiceSync  func(childComplexity int, services json.RawMessage, dependencies json.RawMessage, metatagMappingName string) int
 		CreateAPI         func(childComplexity int, input map[string]any) int
 		CreateAPIKey      func(childComplexity int, input model.CreateAPIKeyInput) int
 		CreateApplication func(childComplexity int, input map[string]any) int
@@ -391,14 +394,15 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		APIKeys  func(childComplexity int) int
-		Domain   func(childComplexity int, slug string) int
-		Domains  func(childComplexity int, first *int, offset *int) int
-		Entities func(childComplexity int, types []cartograph.EntityType, search *string, searchNameOnly *bool, sort *model.EntitySortInput, first *int, offset *int) int
-		Entity   func(childComplexity int, id string) int
-		Graph    func(childComplexity int, from string, labels []string, direction cartograph.Direction, maxDepth int, limit int) int
-		Impact   func(childComplexity int, entityID string, maxDepth int, limit int) int
-		Viewer   func(childComplexity int) int
+		APIKeys         func(childComplexity int) int
+		Domain          func(childComplexity int, slug string) int
+		Domains         func(childComplexity int, first *int, offset *int) int
+		Entities        func(childComplexity int, types []cartograph.EntityType, search *string, searchNameOnly *bool, sort *model.EntitySortInput, first *int, offset *int) int
+		Entity          func(childComplexity int, id string) int
+		Graph           func(childComplexity int, from string, labels []string, direction cartograph.Direction, maxDepth int, limit int) int
+		Impact          func(childComplexity int, entityID string, maxDepth int, limit int) int
+		ServiceSyncDiff func(childComplexity int, services []map[string]any, metatagMappingName string) int
+		Viewer          func(childComplexity int) int
 	}
 
 	RelationGraph struct {
@@ -514,6 +518,22 @@ type ComplexityRoot struct {
 		HasNextPage func(childComplexity int) int
 		Items       func(childComplexity int) int
 		TotalCount  func(childComplexity int) int
+	}
+
+	ServiceSyncDependencies struct {
+		Added   func(childComplexity int) int
+		Removed func(childComplexity int) int
+	}
+
+	ServiceSyncResult struct {
+		Dependencies func(childComplexity int) int
+		Errors       func(childComplexity int) int
+		Services     func(childComplexity int) int
+	}
+
+	ServiceSyncServices struct {
+		Added    func(childComplexity int) int
+		Mappings func(childComplexity int) int
 	}
 
 	SnapshotEntry struct {
@@ -686,6 +706,7 @@ type MutationResolver interface {
 	UpdateBase(ctx context.Context, id string, input map[string]any) (*model.Base, error)
 	DeleteEntity(ctx context.Context, id string) (bool, error)
 	SetMetaTags(ctx context.Context, id string, metaTags []map[string]any) (model.Entity, error)
+	ApplyServiceSync(ctx context.Context, services json.RawMessage, dependencies json.RawMessage, metatagMappingName string) (*cartograph.SyncResult, error)
 }
 type PersonResolver interface {
 	Teams(ctx context.Context, obj *model.Person, first *int, offset *int) (*model.TeamPage, error)
@@ -702,6 +723,7 @@ type QueryResolver interface {
 	Entities(ctx context.Context, types []cartograph.EntityType, search *string, searchNameOnly *bool, sort *model.EntitySortInput, first *int, offset *int) (*model.EntityPage, error)
 	Graph(ctx context.Context, from string, labels []string, direction cartograph.Direction, maxDepth int, limit int) (*cartograph.WalkResult, error)
 	Impact(ctx context.Context, entityID string, maxDepth int, limit int) (*model.Impact, error)
+	ServiceSyncDiff(ctx context.Context, services []map[string]any, metatagMappingName string) (*cartograph.SyncResult, error)
 }
 type RepositoryResolver interface {
 	Services(ctx context.Context, obj *model.Repository, first *int, offset *int) (*model.ServicePage, error)
@@ -731,6 +753,13 @@ type ServiceResolver interface {
 }
 type ServicePageResolver interface {
 	TotalCount(ctx context.Context, obj *model.ServicePage) (int, error)
+}
+type ServiceSyncDependenciesResolver interface {
+	Added(ctx context.Context, obj *cartograph.DependencySync) (json.RawMessage, error)
+	Removed(ctx context.Context, obj *cartograph.DependencySync) (json.RawMessage, error)
+}
+type ServiceSyncServicesResolver interface {
+	Mappings(ctx context.Context, obj *cartograph.ServiceSync) (json.RawMessage, error)
 }
 type SystemResolver interface {
 	Services(ctx context.Context, obj *model.System, first *int, offset *int) (*model.ServicePage, error)
@@ -1962,6 +1991,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MetaTag.Value(childComplexity), true
 
+	case "Mutation.applyServiceSync":
+		if e.ComplexityRoot.Mutation.ApplyServiceSync == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_applyServiceSync_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ApplyServiceSync(childComplexity, args["services"].(json.RawMessage), args["dependencies"].(json.RawMessage), args["metatagMappingName"].(string)), true
 	case "Mutation.createApi":
 		if e.ComplexityRoot.Mutation.CreateAPI == nil {
 			break
@@ -2568,6 +2608,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Impact(childComplexity, args["entityId"].(string), args["maxDepth"].(int), args["limit"].(int)), true
 
+	case "Query.serviceSyncDiff":
+		if e.ComplexityRoot.Query.ServiceSyncDiff == nil {
+			break
+		}
+
+		args, err := ec.field_Query_serviceSyncDiff_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ServiceSyncDiff(childComplexity, args["services"].([]map[string]any), args["metatagMappingName"].(string)), true
 	case "Query.viewer":
 		if e.ComplexityRoot.Query.Viewer == nil {
 			break
@@ -3216,6 +3267,51 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ServicePage.TotalCount(childComplexity), true
 
+	case "ServiceSyncDependencies.added":
+		if e.ComplexityRoot.ServiceSyncDependencies.Added == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceSyncDependencies.Added(childComplexity), true
+	case "ServiceSyncDependencies.removed":
+		if e.ComplexityRoot.ServiceSyncDependencies.Removed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceSyncDependencies.Removed(childComplexity), true
+
+	case "ServiceSyncResult.dependencies":
+		if e.ComplexityRoot.ServiceSyncResult.Dependencies == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceSyncResult.Dependencies(childComplexity), true
+	case "ServiceSyncResult.errors":
+		if e.ComplexityRoot.ServiceSyncResult.Errors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceSyncResult.Errors(childComplexity), true
+	case "ServiceSyncResult.services":
+		if e.ComplexityRoot.ServiceSyncResult.Services == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceSyncResult.Services(childComplexity), true
+
+	case "ServiceSyncServices.added":
+		if e.ComplexityRoot.ServiceSyncServices.Added == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceSyncServices.Added(childComplexity), true
+	case "ServiceSyncServices.mappings":
+		if e.ComplexityRoot.ServiceSyncServices.Mappings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceSyncServices.Mappings(childComplexity), true
+
 	case "SnapshotEntry.key":
 		if e.ComplexityRoot.SnapshotEntry.Key == nil {
 			break
@@ -3582,6 +3678,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("LinkInput", ec.unmarshalInputLinkInput),
 			graphql.NewInputUnmarshaler("MetaTagInput", ec.unmarshalInputMetaTagInput),
 			graphql.NewInputUnmarshaler("ParentInput", ec.unmarshalInputParentInput),
+			graphql.NewInputUnmarshaler("ServiceCallsInput", ec.unmarshalInputServiceCallsInput),
 			graphql.NewInputUnmarshaler("UpdateApiInput", ec.unmarshalInputUpdateApiInput),
 			graphql.NewInputUnmarshaler("UpdateApplicationInput", ec.unmarshalInputUpdateApplicationInput),
 			graphql.NewInputUnmarshaler("UpdateBaseInput", ec.unmarshalInputUpdateBaseInput),
@@ -4664,6 +4761,50 @@ extend type Query {
   """
   impact(entityId: ID!, maxDepth: Int! = 10, limit: Int! = 5000): Impact!
 }
+
+"What a service sync found or did. Maps are JSON objects keyed by the request's service names."
+type ServiceSyncResult {
+  services: ServiceSyncServices!
+  dependencies: ServiceSyncDependencies!
+  "Names that resolved to no service or to several, skipped."
+  errors: [String!]!
+}
+
+type ServiceSyncServices {
+  "Observed services the catalog lacks."
+  added: [String!]!
+  "Observed name -> catalog service name."
+  mappings: JSON!
+}
+
+type ServiceSyncDependencies {
+  "Service name -> names of dependencies to add (or added)."
+  added: JSON!
+  "Service name -> names of dependencies to remove (or removed)."
+  removed: JSON!
+}
+
+"One observed service and the services it calls."
+input ServiceCallsInput {
+  name: String!
+  calls: [String!]!
+}
+
+extend type Query {
+  """
+  Compares observed service calls with the catalog's depends_on relations.
+  Names map to services by the metatagMappingName meta tag, then by name.
+  """
+  serviceSyncDiff(services: [ServiceCallsInput!]!, metatagMappingName: String!): ServiceSyncResult!
+}
+
+extend type Mutation {
+  """
+  Applies a diff (the services and dependencies objects a serviceSyncDiff
+  returned, as JSON) in one transaction.
+  """
+  applyServiceSync(services: JSON!, dependencies: JSON!, metatagMappingName: String!): ServiceSyncResult!
+}
 `, BuiltIn: false},
 	{Name: "../schema/relations.graphqls", Input: `# Relations: typed fields for the relation graph, paged per parent. A nested
 # query costs one SQL statement per level (graph/prefetch.go).
@@ -5637,6 +5778,38 @@ func (ec *executionContext) childFields_ServicePage(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type ServicePage", field.Name)
 }
 
+func (ec *executionContext) childFields_ServiceSyncDependencies(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "added":
+		return ec.fieldContext_ServiceSyncDependencies_added(ctx, field)
+	case "removed":
+		return ec.fieldContext_ServiceSyncDependencies_removed(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ServiceSyncDependencies", field.Name)
+}
+
+func (ec *executionContext) childFields_ServiceSyncResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "services":
+		return ec.fieldContext_ServiceSyncResult_services(ctx, field)
+	case "dependencies":
+		return ec.fieldContext_ServiceSyncResult_dependencies(ctx, field)
+	case "errors":
+		return ec.fieldContext_ServiceSyncResult_errors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ServiceSyncResult", field.Name)
+}
+
+func (ec *executionContext) childFields_ServiceSyncServices(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "added":
+		return ec.fieldContext_ServiceSyncServices_added(ctx, field)
+	case "mappings":
+		return ec.fieldContext_ServiceSyncServices_mappings(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ServiceSyncServices", field.Name)
+}
+
 func (ec *executionContext) childFields_SnapshotEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "key":
@@ -6208,6 +6381,36 @@ func (ec *executionContext) field_Manifest_repositories_args(ctx context.Context
 		return nil, err
 	}
 	args["offset"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_applyServiceSync_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "services",
+		func(ctx context.Context, v any) (json.RawMessage, error) {
+			return ec.unmarshalNJSON2encodingᚋjsonᚐRawMessage(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["services"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "dependencies",
+		func(ctx context.Context, v any) (json.RawMessage, error) {
+			return ec.unmarshalNJSON2encodingᚋjsonᚐRawMessage(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["dependencies"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "metatagMappingName",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["metatagMappingName"] = arg2
 	return args, nil
 }
 
@@ -7022,6 +7225,28 @@ func (ec *executionContext) field_Query_impact_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["limit"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_serviceSyncDiff_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "services",
+		func(ctx context.Context, v any) ([]map[string]any, error) {
+			return ec.unmarshalNServiceCallsInput2ᚕmapᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["services"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "metatagMappingName",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["metatagMappingName"] = arg1
 	return args, nil
 }
 
@@ -13723,6 +13948,50 @@ func (ec *executionContext) fieldContext_Mutation_setMetaTags(ctx context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_applyServiceSync(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_applyServiceSync(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ApplyServiceSync(ctx, fc.Args["services"].(json.RawMessage), fc.Args["dependencies"].(json.RawMessage), fc.Args["metatagMappingName"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *cartograph.SyncResult) graphql.Marshaler {
+			return ec.marshalNServiceSyncResult2ᚖcartographᚋcartographᚐSyncResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_applyServiceSync(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceSyncResult(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_applyServiceSync_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Person_id(ctx context.Context, field graphql.CollectedField, obj *model.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14714,6 +14983,50 @@ func (ec *executionContext) fieldContext_Query_impact(ctx context.Context, field
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_impact_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_serviceSyncDiff(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_serviceSyncDiff(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ServiceSyncDiff(ctx, fc.Args["services"].([]map[string]any), fc.Args["metatagMappingName"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *cartograph.SyncResult) graphql.Marshaler {
+			return ec.marshalNServiceSyncResult2ᚖcartographᚋcartographᚐSyncResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_serviceSyncDiff(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceSyncResult(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_serviceSyncDiff_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -17349,6 +17662,185 @@ func (ec *executionContext) _ServicePage_hasNextPage(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_ServicePage_hasNextPage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ServicePage", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ServiceSyncDependencies_added(ctx context.Context, field graphql.CollectedField, obj *cartograph.DependencySync) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceSyncDependencies_added(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ServiceSyncDependencies().Added(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v json.RawMessage) graphql.Marshaler {
+			return ec.marshalNJSON2encodingᚋjsonᚐRawMessage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceSyncDependencies_added(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceSyncDependencies", field, true, true, "JSON")
+}
+
+func (ec *executionContext) _ServiceSyncDependencies_removed(ctx context.Context, field graphql.CollectedField, obj *cartograph.DependencySync) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceSyncDependencies_removed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ServiceSyncDependencies().Removed(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v json.RawMessage) graphql.Marshaler {
+			return ec.marshalNJSON2encodingᚋjsonᚐRawMessage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceSyncDependencies_removed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceSyncDependencies", field, true, true, "JSON")
+}
+
+func (ec *executionContext) _ServiceSyncResult_services(ctx context.Context, field graphql.CollectedField, obj *cartograph.SyncResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceSyncResult_services(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Services, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v cartograph.ServiceSync) graphql.Marshaler {
+			return ec.marshalNServiceSyncServices2cartographᚋcartographᚐServiceSync(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceSyncResult_services(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServiceSyncResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceSyncServices(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ServiceSyncResult_dependencies(ctx context.Context, field graphql.CollectedField, obj *cartograph.SyncResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceSyncResult_dependencies(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Dependencies, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v cartograph.DependencySync) graphql.Marshaler {
+			return ec.marshalNServiceSyncDependencies2cartographᚋcartographᚐDependencySync(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceSyncResult_dependencies(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServiceSyncResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceSyncDependencies(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ServiceSyncResult_errors(ctx context.Context, field graphql.CollectedField, obj *cartograph.SyncResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceSyncResult_errors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Errors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceSyncResult_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceSyncResult", field, false, false, "String")
+}
+
+func (ec *executionContext) _ServiceSyncServices_added(ctx context.Context, field graphql.CollectedField, obj *cartograph.ServiceSync) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceSyncServices_added(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Added, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceSyncServices_added(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceSyncServices", field, false, false, "String")
+}
+
+func (ec *executionContext) _ServiceSyncServices_mappings(ctx context.Context, field graphql.CollectedField, obj *cartograph.ServiceSync) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceSyncServices_mappings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ServiceSyncServices().Mappings(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v json.RawMessage) graphql.Marshaler {
+			return ec.marshalNJSON2encodingᚋjsonᚐRawMessage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceSyncServices_mappings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceSyncServices", field, true, true, "JSON")
 }
 
 func (ec *executionContext) _SnapshotEntry_key(ctx context.Context, field graphql.CollectedField, obj *cartograph.SnapshotEntry) (ret graphql.Marshaler) {
@@ -21394,6 +21886,56 @@ func UnmarshalParentInput(ctx context.Context, raw any) (map[string]any, error) 
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputServiceCallsInput(ctx context.Context, obj any) (map[string]any, error) {
+	var it map[string]any
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "calls"}
+	it = make(map[string]any, len(asMap))
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["name"] = data
+		case "calls":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("calls"))
+			data, err := ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["calls"] = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalServiceCallsInput unmarshals raw into the ServiceCallsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalServiceCallsInput(ctx context.Context, raw any) (map[string]any, error) {
+	var out map[string]any
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ServiceCallsInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateApiInput(ctx context.Context, obj any) (map[string]any, error) {
 	var it map[string]any
 	if obj == nil {
@@ -24595,6 +25137,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "applyServiceSync":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_applyServiceSync(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -24871,6 +25420,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_impact(ctx, field)
+				})
+		case "serviceSyncDiff":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_serviceSyncDiff(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -25569,6 +26124,128 @@ func (ec *executionContext) _ServicePage(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var serviceSyncDependenciesImplementors = []string{"ServiceSyncDependencies"}
+
+func (ec *executionContext) _ServiceSyncDependencies(ctx context.Context, sel ast.SelectionSet, obj *cartograph.DependencySync) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, serviceSyncDependenciesImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ServiceSyncDependencies")
+		case "added":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ServiceSyncDependencies_added(ctx, field, obj)
+				})
+		case "removed":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ServiceSyncDependencies_removed(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var serviceSyncResultImplementors = []string{"ServiceSyncResult"}
+
+func (ec *executionContext) _ServiceSyncResult(ctx context.Context, sel ast.SelectionSet, obj *cartograph.SyncResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, serviceSyncResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ServiceSyncResult")
+		case "services":
+			out.Values[i] = ec._ServiceSyncResult_services(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dependencies":
+			out.Values[i] = ec._ServiceSyncResult_dependencies(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "errors":
+			out.Values[i] = ec._ServiceSyncResult_errors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var serviceSyncServicesImplementors = []string{"ServiceSyncServices"}
+
+func (ec *executionContext) _ServiceSyncServices(ctx context.Context, sel ast.SelectionSet, obj *cartograph.ServiceSync) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, serviceSyncServicesImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ServiceSyncServices")
+		case "added":
+			out.Values[i] = ec._ServiceSyncServices_added(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "mappings":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ServiceSyncServices_mappings(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -27399,12 +28076,47 @@ func (ec *executionContext) marshalNService2ᚖcartographᚋgraphᚋmodelᚐServ
 	return ec._Service(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNServiceCallsInput2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := ec.unmarshalInputServiceCallsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNServiceCallsInput2ᚕmapᚄ(ctx context.Context, v any) ([]map[string]any, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]map[string]any, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNServiceCallsInput2map(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) marshalNServicePage2ᚖcartographᚋgraphᚋmodelᚐServicePage(ctx context.Context, sel ast.SelectionSet, v *model.ServicePage) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ServicePage!")
 		return graphql.Null
 	}
 	return ec._ServicePage(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNServiceSyncDependencies2cartographᚋcartographᚐDependencySync(ctx context.Context, sel ast.SelectionSet, v cartograph.DependencySync) graphql.Marshaler {
+	return ec._ServiceSyncDependencies(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNServiceSyncResult2ᚖcartographᚋcartographᚐSyncResult(ctx context.Context, sel ast.SelectionSet, v *cartograph.SyncResult) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ServiceSyncResult!")
+		return graphql.Null
+	}
+	return ec._ServiceSyncResult(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNServiceSyncServices2cartographᚋcartographᚐServiceSync(ctx context.Context, sel ast.SelectionSet, v cartograph.ServiceSync) graphql.Marshaler {
+	return ec._ServiceSyncServices(ctx, sel, &v)
 }
 
 func (ec *executionContext) marshalNSnapshotEntry2ᚕᚖcartographᚋcartographᚐSnapshotEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*cartograph.SnapshotEntry) graphql.Marshaler {

@@ -9,6 +9,7 @@ import (
 	"cartograph/cartograph"
 	"cartograph/graph/model"
 	"context"
+	"encoding/json"
 )
 
 func (r *graphNodeResolver) Entity(ctx context.Context, obj *cartograph.WalkNode) (model.Entity, error) {
@@ -19,6 +20,10 @@ func (r *impactGroupResolver) Entities(ctx context.Context, obj *cartograph.Impa
 	return model.WrapAll(obj.Entities), nil
 }
 
+func (r *mutationResolver) ApplyServiceSync(ctx context.Context, services json.RawMessage, dependencies json.RawMessage, metatagMappingName string) (*cartograph.SyncResult, error) {
+	return applyServiceSync(ctx, r.DB, services, dependencies, metatagMappingName)
+}
+
 func (r *queryResolver) Graph(ctx context.Context, from string, labels []string, direction cartograph.Direction, maxDepth int, limit int) (*cartograph.WalkResult, error) {
 	return r.DB.Relations.Walk(ctx, walkSpec(from, labels, direction, maxDepth, limit))
 }
@@ -27,11 +32,37 @@ func (r *queryResolver) Impact(ctx context.Context, entityID string, maxDepth in
 	return impact(ctx, r.DB, entityID, maxDepth, limit)
 }
 
+func (r *queryResolver) ServiceSyncDiff(ctx context.Context, services []map[string]any, metatagMappingName string) (*cartograph.SyncResult, error) {
+	return r.DB.Relations.DiffServices(ctx, syncRequest(services, metatagMappingName))
+}
+
+func (r *serviceSyncDependenciesResolver) Added(ctx context.Context, obj *cartograph.DependencySync) (json.RawMessage, error) {
+	return asJSON(obj.Added)
+}
+
+func (r *serviceSyncDependenciesResolver) Removed(ctx context.Context, obj *cartograph.DependencySync) (json.RawMessage, error) {
+	return asJSON(obj.Removed)
+}
+
+func (r *serviceSyncServicesResolver) Mappings(ctx context.Context, obj *cartograph.ServiceSync) (json.RawMessage, error) {
+	return asJSON(obj.Mappings)
+}
+
 func (r *Resolver) GraphNode() GraphNodeResolver { return &graphNodeResolver{r} }
 
 func (r *Resolver) ImpactGroup() ImpactGroupResolver { return &impactGroupResolver{r} }
 
+func (r *Resolver) ServiceSyncDependencies() ServiceSyncDependenciesResolver {
+	return &serviceSyncDependenciesResolver{r}
+}
+
+func (r *Resolver) ServiceSyncServices() ServiceSyncServicesResolver {
+	return &serviceSyncServicesResolver{r}
+}
+
 type (
-	graphNodeResolver   struct{ *Resolver }
-	impactGroupResolver struct{ *Resolver }
+	graphNodeResolver               struct{ *Resolver }
+	impactGroupResolver             struct{ *Resolver }
+	serviceSyncDependenciesResolver struct{ *Resolver }
+	serviceSyncServicesResolver     struct{ *Resolver }
 )

@@ -31,6 +31,8 @@ func Catalog(store *db.DB) http.Handler {
 	mux.HandleFunc("GET /public/v1/catalog/relations", h.listRelations)
 	mux.HandleFunc("POST /public/v1/catalog/relations", h.createRelation)
 	mux.HandleFunc("DELETE /public/v1/catalog/relations", h.deleteRelation)
+	mux.HandleFunc("POST /public/v1/sync/services/diff", h.diffServices)
+	mux.HandleFunc("POST /public/v1/sync/services", h.applyServices)
 	mux.HandleFunc("GET /public/v1/templates", h.listTemplates)
 	mux.HandleFunc("POST /public/v1/module-settings", h.createModuleSettings)
 	mux.HandleFunc("GET /public/v1/module-settings", h.listModuleSettings)
