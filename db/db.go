@@ -26,6 +26,7 @@ type DB struct {
 	Configs   *Configs
 	Entities  *Entities
 	Relations *Relations
+	Costs     *Costs
 
 	migrated atomic.Bool
 }
@@ -70,6 +71,7 @@ func newDB(sqldb *sql.DB) *DB {
 	d.Configs = &Configs{db: b}
 	d.Entities = &Entities{db: b}
 	d.Relations = &Relations{db: b}
+	d.Costs = &Costs{db: b}
 	return d
 }
 

@@ -325,16 +325,7 @@ func (s *Entities) Update(ctx context.Context, id string, in cartograph.EntityIn
 			return err
 		}
 		row.LastChangedBy = a.KeyName
-		if _, err := tx.NewUpdate().Model(&row).
-			Set("name = ?name, description = ?description, tags = ?tags, meta_tags = ?meta_tags, links = ?links").
-			Set("permissions = ?permissions, general_access = ?general_access, last_changed_by = ?last_changed_by").
-			Set("provider = ?provider, provider_type = ?provider_type, provider_resource_key = ?provider_resource_key").
-			Set("provider_resource_type = ?provider_resource_type, provider_account_id = ?provider_account_id").
-			Set("location = ?location, attrs = ?attrs, search_text = ?search_text, updated_at = now()").
-			Where("org_id = ?org_id AND id = ?id").Returning("*").Exec(ctx); err != nil {
-			if isUniqueViolation(err, "") {
-				return duplicate(&row)
-			}
+		if err := updateRow(ctx, tx, &row); err != nil {
 			return err
 		}
 		return addChangeRelations(ctx, tx, a.OrgID, &row, change, cartograph.Origin(row.Origin))
@@ -343,6 +334,22 @@ func (s *Entities) Update(ctx context.Context, id string, in cartograph.EntityIn
 		return nil, wrap(err)
 	}
 	return row.entity(), nil
+}
+
+// updateRow writes every changeable column of row back, returning the row as
+// stored; a unique violation is the Conflict duplicate explains.
+func updateRow(ctx context.Context, db bun.IDB, row *entityRow) error {
+	_, err := db.NewUpdate().Model(row).
+		Set("name = ?name, description = ?description, tags = ?tags, meta_tags = ?meta_tags, links = ?links").
+		Set("permissions = ?permissions, general_access = ?general_access, last_changed_by = ?last_changed_by").
+		Set("provider = ?provider, provider_type = ?provider_type, provider_resource_key = ?provider_resource_key").
+		Set("provider_resource_type = ?provider_resource_type, provider_account_id = ?provider_account_id").
+		Set("location = ?location, attrs = ?attrs, search_text = ?search_text, updated_at = now()").
+		Where("org_id = ?org_id AND id = ?id").Returning("*").Exec(ctx)
+	if isUniqueViolation(err, "") {
+		return duplicate(row)
+	}
+	return err
 }
 
 // Delete deletes the org's entity and, in the same statement through foreign

@@ -1,0 +1,112 @@
+package cartograph
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Cost is one resource's cost for a day and an operation; TotalOperation is
+// the day's total, the only operation rollups sum.
+type Cost struct {
+	ResourceID string
+	Date       string // YYYY-MM-DD
+	Operation  string
+	Cost       string // decimal with at most 4 places, kept exact
+	ARN        string
+}
+
+// TotalOperation names a resource's daily total.
+const TotalOperation = "TOTAL"
+
+// Batch limits (CONTRACT.md §4).
+const (
+	MaxCostBatch     = 1000
+	MaxResourceBatch = 50
+)
+
+// BatchFailure is one item of a batch that was refused.
+type BatchFailure struct {
+	Index  int    `json:"index"`
+	ID     string `json:"catalogResourceId"`
+	Status int    `json:"status"`
+	Error  string `json:"error"`
+}
+
+// CostBatchResult is what a cost batch did.
+type CostBatchResult struct {
+	Success  int            `json:"success"`
+	Failures int            `json:"failures"`
+	Failed   []BatchFailure `json:"failed"`
+}
+
+// ParseDate checks a YYYY-MM-DD date.
+func ParseDate(s string) (time.Time, error) {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return t, fmt.Errorf("date must be a valid YYYY-MM-DD date")
+	}
+	return t, nil
+}
+
+// ParseCostRow validates one cost batch row; the error says what is wrong.
+func ParseCostRow(raw json.RawMessage) (Cost, error) {
+	var r struct {
+		CatalogResourceID *string         `json:"catalogResourceId"`
+		Date              *string         `json:"date"`
+		Cost              json.RawMessage `json:"cost"`
+		Operation         *string         `json:"operation"`
+		ARN               *string         `json:"arn"`
+	}
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return Cost{}, fmt.Errorf("each row must be an object with catalogResourceId, date, cost and operation")
+	}
+	var c Cost
+	switch {
+	case r.CatalogResourceID == nil || *r.CatalogResourceID == "":
+		return c, fmt.Errorf("catalogResourceId should not be empty")
+	case r.Date == nil:
+		return c, fmt.Errorf("date should not be empty")
+	case r.Operation == nil || strings.TrimSpace(*r.Operation) == "":
+		return c, fmt.Errorf("operation should not be empty")
+	}
+	if _, err := ParseDate(*r.Date); err != nil {
+		return c, err
+	}
+	n, err := decimal4(r.Cost)
+	if err != nil {
+		return c, err
+	}
+	c = Cost{ResourceID: *r.CatalogResourceID, Date: *r.Date, Operation: *r.Operation, Cost: n}
+	if r.ARN != nil {
+		c.ARN = *r.ARN
+	}
+	return c, nil
+}
+
+// decimal4 reads a JSON number (or numeric string) as a decimal with at most
+// 4 places, rounding half away from zero beyond that, and within numeric(14,4).
+func decimal4(raw json.RawMessage) (string, error) {
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		s = string(raw)
+	}
+	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil || f != f {
+		return "", fmt.Errorf("cost must be a number")
+	}
+	if f >= 1e10 || f <= -1e10 {
+		return "", fmt.Errorf("cost must be less than 10,000,000,000")
+	}
+	return strconv.FormatFloat(f, 'f', 4, 64), nil
+}
+
+// CostKey names costs to delete: every operation of the day when Operation
+// is empty.
+type CostKey struct {
+	ResourceID string
+	Date       string
+	Operation  string
+}
