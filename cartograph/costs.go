@@ -110,3 +110,48 @@ type CostKey struct {
 	Date       string
 	Operation  string
 }
+
+// CostRollup is what an entity cost over a date range: the total of its
+// resources' TOTAL rows, the part each child contributed, and the series by
+// day (every day of the range, "0.0000" when nothing was spent).
+type CostRollup struct {
+	Total string
+	Parts []CostPart
+	Daily []DailyCost
+}
+
+// CostPart is one child's share of a rollup.
+type CostPart struct {
+	EntityID string
+	Total    string
+}
+
+// DailyCost is a rollup's total for one day.
+type DailyCost struct {
+	Date  string
+	Total string
+}
+
+// NewCostRollup returns a zero rollup with a day for every date in [from, to].
+func NewCostRollup(from, to string) *CostRollup {
+	c := &CostRollup{Total: "0.0000", Parts: []CostPart{}}
+	f, err1 := ParseDate(from)
+	t, err2 := ParseDate(to)
+	if err1 != nil || err2 != nil {
+		return c
+	}
+	for d := f; !d.After(t); d = d.AddDate(0, 0, 1) {
+		c.Daily = append(c.Daily, DailyCost{Date: d.Format(time.DateOnly), Total: "0.0000"})
+	}
+	return c
+}
+
+// SetDay records the total of one day of the range.
+func (c *CostRollup) SetDay(date, total string) {
+	for i := range c.Daily {
+		if c.Daily[i].Date == date {
+			c.Daily[i].Total = total
+			return
+		}
+	}
+}

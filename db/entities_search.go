@@ -201,3 +201,20 @@ func (s *Entities) Count(ctx context.Context, q cartograph.EntityQuery) (int, er
 	n, err := count.Count(ctx)
 	return int(n), wrap(err)
 }
+
+// ByIDs returns the org's entities with those ids; others are absent.
+func (s *Entities) ByIDs(ctx context.Context, ids []string) (map[string]*cartograph.Entity, error) {
+	a, err := cartograph.CanRead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var rows []entityRow
+	if err := s.db.NewSelect().Model(&rows).Where("e.org_id = ? AND e.id = ANY(?::uuid[])", a.OrgID, uuidArray(ids)).Scan(ctx); err != nil {
+		return nil, wrap(err)
+	}
+	out := make(map[string]*cartograph.Entity, len(rows))
+	for i := range rows {
+		out[rows[i].ID] = rows[i].entity()
+	}
+	return out, nil
+}

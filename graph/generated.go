@@ -35,6 +35,7 @@ type ResolverRoot interface {
 	ApplicationPage() ApplicationPageResolver
 	Config() ConfigResolver
 	ConfigPage() ConfigPageResolver
+	CostShare() CostShareResolver
 	Domain() DomainResolver
 	DomainPage() DomainPageResolver
 	EntityPage() EntityPageResolver
@@ -100,6 +101,7 @@ type ComplexityRoot struct {
 	}
 
 	Application struct {
+		Cost          func(childComplexity int, from string, to string) int
 		CreatedAt     func(childComplexity int) int
 		CreatedBy     func(childComplexity int) int
 		Dependencies  func(childComplexity int, first *int, offset *int) int
@@ -169,9 +171,25 @@ type ComplexityRoot struct {
 		TotalCount  func(childComplexity int) int
 	}
 
+	CostShare struct {
+		Entity func(childComplexity int) int
+		Total  func(childComplexity int) int
+	}
+
+	CostSummary struct {
+		Daily func(childComplexity int) int
+		Parts func(childComplexity int) int
+		Total func(childComplexity int) int
+	}
+
 	CreatedApiKey struct {
 		Key    func(childComplexity int) int
 		Secret func(childComplexity int) int
+	}
+
+	DayCost struct {
+		Date  func(childComplexity int) int
+		Total func(childComplexity int) int
 	}
 
 	Domain struct {
@@ -195,6 +213,7 @@ type ComplexityRoot struct {
 	}
 
 	Environment struct {
+		Cost          func(childComplexity int, from string, to string) int
 		CreatedAt     func(childComplexity int) int
 		CreatedBy     func(childComplexity int) int
 		Description   func(childComplexity int) int
@@ -452,6 +471,7 @@ type ComplexityRoot struct {
 
 	Resource struct {
 		Children             func(childComplexity int, first *int, offset *int) int
+		Cost                 func(childComplexity int, from string, to string) int
 		CreatedAt            func(childComplexity int) int
 		CreatedBy            func(childComplexity int) int
 		DeepLinkURL          func(childComplexity int) int
@@ -489,6 +509,7 @@ type ComplexityRoot struct {
 
 	Service struct {
 		Applications   func(childComplexity int, first *int, offset *int) int
+		Cost           func(childComplexity int, from string, to string, includeDependencies bool) int
 		CreatedAt      func(childComplexity int) int
 		CreatedBy      func(childComplexity int) int
 		Dependencies   func(childComplexity int, first *int, offset *int) int
@@ -542,6 +563,7 @@ type ComplexityRoot struct {
 	}
 
 	System struct {
+		Cost          func(childComplexity int, from string, to string) int
 		CreatedAt     func(childComplexity int) int
 		CreatedBy     func(childComplexity int) int
 		Dependencies  func(childComplexity int, first *int, offset *int) int
@@ -618,6 +640,7 @@ type ComplexityRoot struct {
 // region    ************************** generated!.gotpl **************************
 
 type ApplicationResolver interface {
+	Cost(ctx context.Context, obj *model.Application, from string, to string) (*cartograph.CostRollup, error)
 	Services(ctx context.Context, obj *model.Application, first *int, offset *int) (*model.ServicePage, error)
 	Dependencies(ctx context.Context, obj *model.Application, first *int, offset *int) (*model.ApplicationPage, error)
 	Dependents(ctx context.Context, obj *model.Application, first *int, offset *int) (*model.ApplicationPage, error)
@@ -634,6 +657,9 @@ type ConfigResolver interface {
 type ConfigPageResolver interface {
 	TotalCount(ctx context.Context, obj *model.ConfigPage) (int, error)
 }
+type CostShareResolver interface {
+	Entity(ctx context.Context, obj *cartograph.CostPart) (model.Entity, error)
+}
 type DomainResolver interface {
 	Configs(ctx context.Context, obj *cartograph.Domain, first *int, offset *int) (*model.ConfigPage, error)
 	Config(ctx context.Context, obj *cartograph.Domain, key string) (*cartograph.Config, error)
@@ -646,6 +672,7 @@ type EntityPageResolver interface {
 	TotalCount(ctx context.Context, obj *model.EntityPage) (int, error)
 }
 type EnvironmentResolver interface {
+	Cost(ctx context.Context, obj *model.Environment, from string, to string) (*cartograph.CostRollup, error)
 	Resources(ctx context.Context, obj *model.Environment, first *int, offset *int) (*model.ResourcePage, error)
 	Services(ctx context.Context, obj *model.Environment, first *int, offset *int) (*model.ServicePage, error)
 }
@@ -734,6 +761,7 @@ type RepositoryPageResolver interface {
 	TotalCount(ctx context.Context, obj *model.RepositoryPage) (int, error)
 }
 type ResourceResolver interface {
+	Cost(ctx context.Context, obj *model.Resource, from string, to string) (*cartograph.CostRollup, error)
 	Environments(ctx context.Context, obj *model.Resource, first *int, offset *int) (*model.EnvironmentPage, error)
 	Parents(ctx context.Context, obj *model.Resource, first *int, offset *int) (*model.ResourcePage, error)
 	Children(ctx context.Context, obj *model.Resource, first *int, offset *int) (*model.ResourcePage, error)
@@ -744,6 +772,7 @@ type ResourcePageResolver interface {
 	TotalCount(ctx context.Context, obj *model.ResourcePage) (int, error)
 }
 type ServiceResolver interface {
+	Cost(ctx context.Context, obj *model.Service, from string, to string, includeDependencies bool) (*cartograph.CostRollup, error)
 	Dependencies(ctx context.Context, obj *model.Service, first *int, offset *int) (*model.ServicePage, error)
 	Dependents(ctx context.Context, obj *model.Service, first *int, offset *int) (*model.ServicePage, error)
 	Environments(ctx context.Context, obj *model.Service, first *int, offset *int) (*model.EnvironmentPage, error)
@@ -762,6 +791,7 @@ type ServiceSyncServicesResolver interface {
 	Mappings(ctx context.Context, obj *cartograph.ServiceSync) (json.RawMessage, error)
 }
 type SystemResolver interface {
+	Cost(ctx context.Context, obj *model.System, from string, to string) (*cartograph.CostRollup, error)
 	Services(ctx context.Context, obj *model.System, first *int, offset *int) (*model.ServicePage, error)
 	Dependencies(ctx context.Context, obj *model.System, first *int, offset *int) (*model.SystemPage, error)
 	Dependents(ctx context.Context, obj *model.System, first *int, offset *int) (*model.SystemPage, error)
@@ -946,6 +976,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ApiKey.Scope(childComplexity), true
 
+	case "Application.cost":
+		if e.ComplexityRoot.Application.Cost == nil {
+			break
+		}
+
+		args, err := ec.field_Application_cost_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Application.Cost(childComplexity, args["from"].(string), args["to"].(string)), true
 	case "Application.createdAt":
 		if e.ComplexityRoot.Application.CreatedAt == nil {
 			break
@@ -1294,6 +1335,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ConfigPage.TotalCount(childComplexity), true
 
+	case "CostShare.entity":
+		if e.ComplexityRoot.CostShare.Entity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CostShare.Entity(childComplexity), true
+	case "CostShare.total":
+		if e.ComplexityRoot.CostShare.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CostShare.Total(childComplexity), true
+
+	case "CostSummary.daily":
+		if e.ComplexityRoot.CostSummary.Daily == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CostSummary.Daily(childComplexity), true
+	case "CostSummary.breakdown":
+		if e.ComplexityRoot.CostSummary.Parts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CostSummary.Parts(childComplexity), true
+	case "CostSummary.total":
+		if e.ComplexityRoot.CostSummary.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CostSummary.Total(childComplexity), true
+
 	case "CreatedApiKey.key":
 		if e.ComplexityRoot.CreatedApiKey.Key == nil {
 			break
@@ -1306,6 +1379,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CreatedApiKey.Secret(childComplexity), true
+
+	case "DayCost.date":
+		if e.ComplexityRoot.DayCost.Date == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DayCost.Date(childComplexity), true
+	case "DayCost.total":
+		if e.ComplexityRoot.DayCost.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DayCost.Total(childComplexity), true
 
 	case "Domain.config":
 		if e.ComplexityRoot.Domain.Config == nil {
@@ -1391,6 +1477,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.EntityPage.TotalCount(childComplexity), true
 
+	case "Environment.cost":
+		if e.ComplexityRoot.Environment.Cost == nil {
+			break
+		}
+
+		args, err := ec.field_Environment_cost_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Environment.Cost(childComplexity, args["from"].(string), args["to"].(string)), true
 	case "Environment.createdAt":
 		if e.ComplexityRoot.Environment.CreatedAt == nil {
 			break
@@ -2871,6 +2968,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Resource.Children(childComplexity, args["first"].(*int), args["offset"].(*int)), true
+	case "Resource.cost":
+		if e.ComplexityRoot.Resource.Cost == nil {
+			break
+		}
+
+		args, err := ec.field_Resource_cost_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Resource.Cost(childComplexity, args["from"].(string), args["to"].(string)), true
 	case "Resource.createdAt":
 		if e.ComplexityRoot.Resource.CreatedAt == nil {
 			break
@@ -3084,6 +3192,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Service.Applications(childComplexity, args["first"].(*int), args["offset"].(*int)), true
+	case "Service.cost":
+		if e.ComplexityRoot.Service.Cost == nil {
+			break
+		}
+
+		args, err := ec.field_Service_cost_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Service.Cost(childComplexity, args["from"].(string), args["to"].(string), args["includeDependencies"].(bool)), true
 	case "Service.createdAt":
 		if e.ComplexityRoot.Service.CreatedAt == nil {
 			break
@@ -3325,6 +3444,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SnapshotEntry.Version(childComplexity), true
 
+	case "System.cost":
+		if e.ComplexityRoot.System.Cost == nil {
+			break
+		}
+
+		args, err := ec.field_System_cost_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.System.Cost(childComplexity, args["from"].(string), args["to"].(string)), true
 	case "System.createdAt":
 		if e.ComplexityRoot.System.CreatedAt == nil {
 			break
@@ -4699,6 +4829,63 @@ extend type Mutation {
   setMetaTags(id: ID!, metaTags: [MetaTagInput!]!): Entity!
 }
 `, BuiltIn: false},
+	{Name: "../schema/costs.graphqls", Input: `# Daily resource costs rolled up along relations, computed at query time.
+
+"A calendar date: YYYY-MM-DD."
+scalar Date
+
+"What an entity cost over a date range (both ends included), from its resources' daily TOTAL rows."
+type CostSummary {
+  "The sum: an exact decimal with 4 places, \"0.0000\" when nothing was spent."
+  total: String!
+  """
+  Each child's share: a resource's own total; an environment's resources; a
+  service's environments (and, with includeDependencies, each service it
+  transitively depends on); a system's or application's services.
+  """
+  breakdown: [CostShare!]!
+  "The total of every day of the range."
+  daily: [DayCost!]!
+}
+
+type CostShare {
+  entity: Entity!
+  total: String!
+}
+
+type DayCost {
+  date: Date!
+  total: String!
+}
+
+extend type Resource {
+  cost(from: Date!, to: Date!): CostSummary!
+}
+
+extend type Environment {
+  "The costs of the resources the environment contains."
+  cost(from: Date!, to: Date!): CostSummary!
+}
+
+extend type Service {
+  """
+  The costs of the resources in the service's environments; with
+  includeDependencies, also of every service it transitively depends on (each
+  resource counted once).
+  """
+  cost(from: Date!, to: Date!, includeDependencies: Boolean! = false): CostSummary!
+}
+
+extend type System {
+  "The costs of the system's services."
+  cost(from: Date!, to: Date!): CostSummary!
+}
+
+extend type Application {
+  "The costs of the application's services."
+  cost(from: Date!, to: Date!): CostSummary!
+}
+`, BuiltIn: false},
 	{Name: "../schema/graph.graphqls", Input: `# The relation graph beyond one hop: transitive walks with cycles, and blast
 # radius.
 
@@ -5066,6 +5253,8 @@ func (ec *executionContext) childFields_Application(ctx context.Context, field g
 		return ec.fieldContext_Application_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Application_updatedAt(ctx, field)
+	case "cost":
+		return ec.fieldContext_Application_cost(ctx, field)
 	case "services":
 		return ec.fieldContext_Application_services(ctx, field)
 	case "dependencies":
@@ -5174,6 +5363,28 @@ func (ec *executionContext) childFields_ConfigPage(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type ConfigPage", field.Name)
 }
 
+func (ec *executionContext) childFields_CostShare(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "entity":
+		return ec.fieldContext_CostShare_entity(ctx, field)
+	case "total":
+		return ec.fieldContext_CostShare_total(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CostShare", field.Name)
+}
+
+func (ec *executionContext) childFields_CostSummary(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "total":
+		return ec.fieldContext_CostSummary_total(ctx, field)
+	case "breakdown":
+		return ec.fieldContext_CostSummary_breakdown(ctx, field)
+	case "daily":
+		return ec.fieldContext_CostSummary_daily(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CostSummary", field.Name)
+}
+
 func (ec *executionContext) childFields_CreatedApiKey(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "key":
@@ -5182,6 +5393,16 @@ func (ec *executionContext) childFields_CreatedApiKey(ctx context.Context, field
 		return ec.fieldContext_CreatedApiKey_secret(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CreatedApiKey", field.Name)
+}
+
+func (ec *executionContext) childFields_DayCost(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "date":
+		return ec.fieldContext_DayCost_date(ctx, field)
+	case "total":
+		return ec.fieldContext_DayCost_total(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DayCost", field.Name)
 }
 
 func (ec *executionContext) childFields_Domain(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5256,6 +5477,8 @@ func (ec *executionContext) childFields_Environment(ctx context.Context, field g
 		return ec.fieldContext_Environment_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Environment_updatedAt(ctx, field)
+	case "cost":
+		return ec.fieldContext_Environment_cost(ctx, field)
 	case "resources":
 		return ec.fieldContext_Environment_resources(ctx, field)
 	case "services":
@@ -5686,6 +5909,8 @@ func (ec *executionContext) childFields_Resource(ctx context.Context, field grap
 		return ec.fieldContext_Resource_details(ctx, field)
 	case "deepLinkUrl":
 		return ec.fieldContext_Resource_deepLinkUrl(ctx, field)
+	case "cost":
+		return ec.fieldContext_Resource_cost(ctx, field)
 	case "environments":
 		return ec.fieldContext_Resource_environments(ctx, field)
 	case "parents":
@@ -5750,6 +5975,8 @@ func (ec *executionContext) childFields_Service(ctx context.Context, field graph
 		return ec.fieldContext_Service_languages(ctx, field)
 	case "repositoryPath":
 		return ec.fieldContext_Service_repositoryPath(ctx, field)
+	case "cost":
+		return ec.fieldContext_Service_cost(ctx, field)
 	case "dependencies":
 		return ec.fieldContext_Service_dependencies(ctx, field)
 	case "dependents":
@@ -5852,6 +6079,8 @@ func (ec *executionContext) childFields_System(ctx context.Context, field graphq
 		return ec.fieldContext_System_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_System_updatedAt(ctx, field)
+	case "cost":
+		return ec.fieldContext_System_cost(ctx, field)
 	case "services":
 		return ec.fieldContext_System_services(ctx, field)
 	case "dependencies":
@@ -6078,6 +6307,28 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
+func (ec *executionContext) field_Application_cost_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNDate2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNDate2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Application_dependencies_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6249,6 +6500,28 @@ func (ec *executionContext) field_Domain_snapshot_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["asOf"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Environment_cost_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNDate2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNDate2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
 	return args, nil
 }
 
@@ -7338,6 +7611,28 @@ func (ec *executionContext) field_Resource_children_args(ctx context.Context, ra
 	return args, nil
 }
 
+func (ec *executionContext) field_Resource_cost_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNDate2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNDate2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Resource_environments_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7448,6 +7743,36 @@ func (ec *executionContext) field_Service_applications_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Service_cost_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNDate2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNDate2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "includeDependencies",
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalNBoolean2bool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeDependencies"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Service_dependencies_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7555,6 +7880,28 @@ func (ec *executionContext) field_Service_systems_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["offset"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_System_cost_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNDate2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNDate2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
 	return args, nil
 }
 
@@ -8676,6 +9023,50 @@ func (ec *executionContext) fieldContext_Application_updatedAt(_ context.Context
 	return graphql.NewScalarFieldContext("Application", field, false, false, "DateTime")
 }
 
+func (ec *executionContext) _Application_cost(ctx context.Context, field graphql.CollectedField, obj *model.Application) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Application_cost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Application().Cost(ctx, obj, fc.Args["from"].(string), fc.Args["to"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *cartograph.CostRollup) graphql.Marshaler {
+			return ec.marshalNCostSummary2ᚖcartographᚋcartographᚐCostRollup(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Application_cost(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Application",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CostSummary(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Application_cost_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Application_services(ctx context.Context, field graphql.CollectedField, obj *model.Application) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9716,6 +10107,148 @@ func (ec *executionContext) fieldContext_ConfigPage_hasNextPage(_ context.Contex
 	return graphql.NewScalarFieldContext("ConfigPage", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _CostShare_entity(ctx context.Context, field graphql.CollectedField, obj *cartograph.CostPart) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CostShare_entity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CostShare().Entity(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Entity) graphql.Marshaler {
+			return ec.marshalNEntity2cartographᚋgraphᚋmodelᚐEntity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CostShare_entity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CostShare",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CostShare_total(ctx context.Context, field graphql.CollectedField, obj *cartograph.CostPart) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CostShare_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CostShare_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CostShare", field, false, false, "String")
+}
+
+func (ec *executionContext) _CostSummary_total(ctx context.Context, field graphql.CollectedField, obj *cartograph.CostRollup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CostSummary_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CostSummary_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CostSummary", field, false, false, "String")
+}
+
+func (ec *executionContext) _CostSummary_breakdown(ctx context.Context, field graphql.CollectedField, obj *cartograph.CostRollup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CostSummary_breakdown(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Parts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []cartograph.CostPart) graphql.Marshaler {
+			return ec.marshalNCostShare2ᚕcartographᚋcartographᚐCostPartᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CostSummary_breakdown(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CostSummary",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CostShare(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CostSummary_daily(ctx context.Context, field graphql.CollectedField, obj *cartograph.CostRollup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CostSummary_daily(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Daily, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []cartograph.DailyCost) graphql.Marshaler {
+			return ec.marshalNDayCost2ᚕcartographᚋcartographᚐDailyCostᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CostSummary_daily(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CostSummary",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DayCost(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _CreatedApiKey_key(ctx context.Context, field graphql.CollectedField, obj *cartograph.CreatedAPIKey) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9769,6 +10302,52 @@ func (ec *executionContext) _CreatedApiKey_secret(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_CreatedApiKey_secret(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CreatedApiKey", field, false, false, "String")
+}
+
+func (ec *executionContext) _DayCost_date(ctx context.Context, field graphql.CollectedField, obj *cartograph.DailyCost) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DayCost_date(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Date, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNDate2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DayCost_date(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DayCost", field, false, false, "Date")
+}
+
+func (ec *executionContext) _DayCost_total(ctx context.Context, field graphql.CollectedField, obj *cartograph.DailyCost) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DayCost_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DayCost_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DayCost", field, false, false, "String")
 }
 
 func (ec *executionContext) _Domain_slug(ctx context.Context, field graphql.CollectedField, obj *cartograph.Domain) (ret graphql.Marshaler) {
@@ -10466,6 +11045,50 @@ func (ec *executionContext) _Environment_updatedAt(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_Environment_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Environment", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Environment_cost(ctx context.Context, field graphql.CollectedField, obj *model.Environment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Environment_cost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Environment().Cost(ctx, obj, fc.Args["from"].(string), fc.Args["to"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *cartograph.CostRollup) graphql.Marshaler {
+			return ec.marshalNCostSummary2ᚖcartographᚋcartographᚐCostRollup(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Environment_cost(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Environment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CostSummary(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Environment_cost_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Environment_resources(ctx context.Context, field graphql.CollectedField, obj *model.Environment) (ret graphql.Marshaler) {
@@ -16592,6 +17215,50 @@ func (ec *executionContext) fieldContext_Resource_deepLinkUrl(_ context.Context,
 	return graphql.NewScalarFieldContext("Resource", field, true, false, "String")
 }
 
+func (ec *executionContext) _Resource_cost(ctx context.Context, field graphql.CollectedField, obj *model.Resource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Resource_cost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Resource().Cost(ctx, obj, fc.Args["from"].(string), fc.Args["to"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *cartograph.CostRollup) graphql.Marshaler {
+			return ec.marshalNCostSummary2ᚖcartographᚋcartographᚐCostRollup(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Resource_cost(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Resource",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CostSummary(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Resource_cost_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Resource_environments(ctx context.Context, field graphql.CollectedField, obj *model.Resource) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17320,6 +17987,50 @@ func (ec *executionContext) _Service_repositoryPath(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_Service_repositoryPath(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Service", field, true, false, "String")
+}
+
+func (ec *executionContext) _Service_cost(ctx context.Context, field graphql.CollectedField, obj *model.Service) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Service_cost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Service().Cost(ctx, obj, fc.Args["from"].(string), fc.Args["to"].(string), fc.Args["includeDependencies"].(bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *cartograph.CostRollup) graphql.Marshaler {
+			return ec.marshalNCostSummary2ᚖcartographᚋcartographᚐCostRollup(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Service_cost(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Service",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CostSummary(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Service_cost_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Service_dependencies(ctx context.Context, field graphql.CollectedField, obj *model.Service) (ret graphql.Marshaler) {
@@ -18259,6 +18970,50 @@ func (ec *executionContext) _System_updatedAt(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_System_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("System", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _System_cost(ctx context.Context, field graphql.CollectedField, obj *model.System) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_System_cost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.System().Cost(ctx, obj, fc.Args["from"].(string), fc.Args["to"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *cartograph.CostRollup) graphql.Marshaler {
+			return ec.marshalNCostSummary2ᚖcartographᚋcartographᚐCostRollup(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_System_cost(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "System",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CostSummary(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_System_cost_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _System_services(ctx context.Context, field graphql.CollectedField, obj *model.System) (ret graphql.Marshaler) {
@@ -23542,6 +24297,12 @@ func (ec *executionContext) _Application(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "cost":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Application_cost(ctx, field, obj)
+				})
 		case "services":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -23893,6 +24654,88 @@ func (ec *executionContext) _ConfigPage(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var costShareImplementors = []string{"CostShare"}
+
+func (ec *executionContext) _CostShare(ctx context.Context, sel ast.SelectionSet, obj *cartograph.CostPart) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, costShareImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CostShare")
+		case "entity":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CostShare_entity(ctx, field, obj)
+				})
+		case "total":
+			out.Values[i] = ec._CostShare_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var costSummaryImplementors = []string{"CostSummary"}
+
+func (ec *executionContext) _CostSummary(ctx context.Context, sel ast.SelectionSet, obj *cartograph.CostRollup) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, costSummaryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CostSummary")
+		case "total":
+			out.Values[i] = ec._CostSummary_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "breakdown":
+			out.Values[i] = ec._CostSummary_breakdown(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "daily":
+			out.Values[i] = ec._CostSummary_daily(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var createdApiKeyImplementors = []string{"CreatedApiKey"}
 
 func (ec *executionContext) _CreatedApiKey(ctx context.Context, sel ast.SelectionSet, obj *cartograph.CreatedAPIKey) graphql.Marshaler {
@@ -23911,6 +24754,44 @@ func (ec *executionContext) _CreatedApiKey(ctx context.Context, sel ast.Selectio
 			}
 		case "secret":
 			out.Values[i] = ec._CreatedApiKey_secret(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var dayCostImplementors = []string{"DayCost"}
+
+func (ec *executionContext) _DayCost(ctx context.Context, sel ast.SelectionSet, obj *cartograph.DailyCost) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, dayCostImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DayCost")
+		case "date":
+			out.Values[i] = ec._DayCost_date(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "total":
+			out.Values[i] = ec._DayCost_total(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -24161,6 +25042,12 @@ func (ec *executionContext) _Environment(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "cost":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Environment_cost(ctx, field, obj)
+				})
 		case "resources":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -25852,6 +26739,12 @@ func (ec *executionContext) _Resource(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "cost":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Resource_cost(ctx, field, obj)
+				})
 		case "environments":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -26044,6 +26937,12 @@ func (ec *executionContext) _Service(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "cost":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Service_cost(ctx, field, obj)
+				})
 		case "dependencies":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -26387,6 +27286,12 @@ func (ec *executionContext) _System(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "cost":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._System_cost(ctx, field, obj)
+				})
 		case "services":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -27255,6 +28160,34 @@ func (ec *executionContext) marshalNConfigValue2cartographᚋcartographᚐConfig
 	return v
 }
 
+func (ec *executionContext) marshalNCostShare2cartographᚋcartographᚐCostPart(ctx context.Context, sel ast.SelectionSet, v cartograph.CostPart) graphql.Marshaler {
+	return ec._CostShare(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNCostShare2ᚕcartographᚋcartographᚐCostPartᚄ(ctx context.Context, sel ast.SelectionSet, v []cartograph.CostPart) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCostShare2cartographᚋcartographᚐCostPart(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCostSummary2ᚖcartographᚋcartographᚐCostRollup(ctx context.Context, sel ast.SelectionSet, v *cartograph.CostRollup) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CostSummary!")
+		return graphql.Null
+	}
+	return ec._CostSummary(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNCreateApiInput2map(ctx context.Context, v any) (map[string]any, error) {
 	res, err := ec.unmarshalInputCreateApiInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -27328,6 +28261,20 @@ func (ec *executionContext) marshalNCreatedApiKey2ᚖcartographᚋcartographᚐC
 	return ec._CreatedApiKey(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNDate2string(ctx context.Context, v any) (string, error) {
+	res, err := model.UnmarshalDate(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDate2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := model.MarshalDate(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Date!")
+	}
+	return res
+}
+
 func (ec *executionContext) unmarshalNDateTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
 	res, err := graphql.UnmarshalTime(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -27340,6 +28287,26 @@ func (ec *executionContext) marshalNDateTime2timeᚐTime(ctx context.Context, se
 		graphql.AddInvalidNullFromMarshaler(ctx, "DateTime!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNDayCost2cartographᚋcartographᚐDailyCost(ctx context.Context, sel ast.SelectionSet, v cartograph.DailyCost) graphql.Marshaler {
+	return ec._DayCost(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNDayCost2ᚕcartographᚋcartographᚐDailyCostᚄ(ctx context.Context, sel ast.SelectionSet, v []cartograph.DailyCost) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDayCost2cartographᚋcartographᚐDailyCost(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNDirection2cartographᚋcartographᚐDirection(ctx context.Context, v any) (cartograph.Direction, error) {

@@ -31,6 +31,9 @@ type loaders struct {
 
 	related      *batch[relKey, []*cartograph.Entity]
 	relatedCount *batch[model.RelKey, int]
+
+	costs  *batch[costKey, *cartograph.CostRollup]
+	entity *batch[string, *cartograph.Entity]
 }
 
 // batch is a dataloader that remembers its fetch function, so a prefetch can
@@ -144,7 +147,10 @@ func unixTime(at int64) time.Time {
 
 func newLoaders(store *db.DB) *loaders {
 	c := store.Configs
+	costs, entity := newCostLoaders(store)
 	return &loaders{
+		costs:  costs,
+		entity: entity,
 		configs: newLoader(func(ctx context.Context, keys []pagedKey) (map[pagedKey]*model.ConfigPage, error) {
 			return grouped(keys, splitPaged, joinPaged, func(p cartograph.Page, ids []string) (map[string]*model.ConfigPage, error) {
 				found, err := c.ConfigsOfDomains(ctx, ids, p)

@@ -122,7 +122,7 @@ func MarshalRawJSON(v json.RawMessage) graphql.Marshaler {
 func UnmarshalRawJSON(v any) (json.RawMessage, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
-		return nil, fmt.Errorf("not a JSON value: %w", err)
+		return nil, cartograph.Errorf(cartograph.Invalid, "not a JSON value: %v", err)
 	}
 	return b, nil
 }
@@ -133,4 +133,19 @@ type Impact struct {
 	ByTeam        []cartograph.ImpactGroup
 	ByEnvironment []cartograph.ImpactGroup
 	Truncated     bool
+}
+
+// MarshalDate writes a YYYY-MM-DD date.
+func MarshalDate(s string) graphql.Marshaler { return graphql.MarshalString(s) }
+
+// UnmarshalDate accepts a YYYY-MM-DD date.
+func UnmarshalDate(v any) (string, error) {
+	s, ok := v.(string)
+	if !ok {
+		return "", cartograph.Errorf(cartograph.Invalid, "a Date is a string YYYY-MM-DD")
+	}
+	if _, err := cartograph.ParseDate(s); err != nil {
+		return "", cartograph.Errorf(cartograph.Invalid, "%q: %v", s, err)
+	}
+	return s, nil
 }

@@ -1,0 +1,125 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"cartograph/cartograph"
+)
+
+// leaves returns the SQL selecting (root, part, res) for roots of a type:
+// the resources whose costs roll up into each root, and the child ("part")
+// each is reported under; ok is false for types that have no costs.
+func leaves(req CostRequest, org string, ids []string) (string, []any, bool) {
+	arr := uuidArray(ids)
+	switch req.Type {
+	case cartograph.Resource:
+		return `SELECT r AS root, r AS part, r AS res FROM unnest(?::uuid[]) AS r`, []any{arr}, true
+	case cartograph.Environment:
+		return `SELECT c.source_id AS root, c.target_id AS part, c.target_id AS res FROM relations c
+			WHERE c.org_id = ? AND c.source_id = ANY(?::uuid[]) AND c.label = 'contains'`, []any{org, arr}, true
+	case cartograph.Service:
+		if req.Dependencies {
+			// Its own environments' resources (part: the environment) and those
+			// of every service it transitively depends on (part: that service).
+			// UNION makes cycles terminate.
+			return `WITH RECURSIVE deps(root, svc) AS (
+					SELECT id, id FROM unnest(?::uuid[]) AS id
+					UNION
+					SELECT d.root, r.target_id FROM deps d
+					JOIN relations r ON r.org_id = ? AND r.source_id = d.svc AND r.label = 'depends_on')
+				SELECT d.root, CASE WHEN d.svc = d.root THEN h.target_id ELSE d.svc END AS part, c.target_id AS res
+				FROM deps d
+				JOIN relations h ON h.org_id = ? AND h.source_id = d.svc AND h.label = 'has_environment'
+				JOIN relations c ON c.org_id = h.org_id AND c.source_id = h.target_id AND c.label = 'contains'`,
+				[]any{arr, org, org}, true
+		}
+		return `SELECT h.source_id AS root, h.target_id AS part, c.target_id AS res FROM relations h
+			JOIN relations c ON c.org_id = h.org_id AND c.source_id = h.target_id AND c.label = 'contains'
+			WHERE h.org_id = ? AND h.source_id = ANY(?::uuid[]) AND h.label = 'has_environment'`, []any{org, arr}, true
+	case cartograph.System, cartograph.Application:
+		// Their services (service -part_of/belongs_to-> root), each a part,
+		// through the services' environments.
+		label := map[cartograph.EntityType]string{cartograph.System: "part_of", cartograph.Application: "belongs_to"}[req.Type]
+		return `SELECT p.target_id AS root, p.source_id AS part, c.target_id AS res FROM relations p
+			JOIN relations h ON h.org_id = p.org_id AND h.source_id = p.source_id AND h.label = 'has_environment'
+			JOIN relations c ON c.org_id = h.org_id AND c.source_id = h.target_id AND c.label = 'contains'
+			WHERE p.org_id = ? AND p.target_id = ANY(?::uuid[]) AND p.label = ?`, []any{org, arr, label}, true
+	}
+	return "", nil, false
+}
+
+// CostRequest asks for the costs of entities of one type over [From, To].
+type CostRequest struct {
+	Type         cartograph.EntityType
+	From, To     string // YYYY-MM-DD, both inclusive
+	Dependencies bool   // services: include what they transitively depend on
+}
+
+// Rollups sums TOTAL costs over the request's range for each root id, in one
+// statement: the total, a breakdown by part and a series by day (days with
+// no cost are left out; the caller fills them). A resource counts once per
+// root however many paths reach it. Sums are exact decimals with 4 places.
+func (s *Costs) Rollups(ctx context.Context, req CostRequest, ids []string) (map[string]*cartograph.CostRollup, error) {
+	a, err := cartograph.CanRead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	leafSQL, args, ok := leaves(req, a.OrgID, ids)
+	if !ok {
+		return nil, cartograph.Errorf(cartograph.Invalid, "%s entities have no costs", req.Type)
+	}
+	var rows []struct {
+		Root string  `bun:"root"`
+		Part *string `bun:"part"`
+		Date *string `bun:"date"`
+		Sum  string  `bun:"sum"`
+	}
+	q := fmt.Sprintf(`WITH leaves AS (%s),
+		l AS (SELECT DISTINCT ON (root, res) root, part, res FROM leaves ORDER BY root, res, part)
+		SELECT l.root, l.part, to_char(c.date, 'YYYY-MM-DD') AS date, sum(c.cost)::numeric(20,4)::text AS sum
+		FROM l JOIN costs c ON c.org_id = ? AND c.resource_id = l.res AND c.operation = 'TOTAL'
+			AND c.date BETWEEN ?::date AND ?::date
+		GROUP BY GROUPING SETS ((l.root), (l.root, l.part), (l.root, c.date))`, leafSQL)
+	args = append(args, a.OrgID, req.From, req.To)
+	if err := s.db.NewRaw(q, args...).Scan(ctx, &rows); err != nil {
+		return nil, wrap(err)
+	}
+	out := make(map[string]*cartograph.CostRollup, len(ids))
+	for _, id := range ids {
+		out[id] = cartograph.NewCostRollup(req.From, req.To)
+	}
+	for _, r := range rows {
+		c := out[r.Root]
+		switch {
+		case r.Part != nil:
+			c.Parts = append(c.Parts, cartograph.CostPart{EntityID: *r.Part, Total: r.Sum})
+		case r.Date != nil:
+			c.SetDay(*r.Date, r.Sum)
+		default:
+			c.Total = r.Sum
+		}
+	}
+	return out, nil
+}
+
+// ValidateRange checks a cost date range: valid dates, from <= to, at most
+// ten years.
+func ValidateRange(from, to string) error {
+	f, err := cartograph.ParseDate(from)
+	if err != nil {
+		return &cartograph.Error{Code: cartograph.Invalid, Field: "from", Message: "from: " + err.Error()}
+	}
+	t, err := cartograph.ParseDate(to)
+	if err != nil {
+		return &cartograph.Error{Code: cartograph.Invalid, Field: "to", Message: "to: " + err.Error()}
+	}
+	if t.Before(f) {
+		return &cartograph.Error{Code: cartograph.Invalid, Field: "to", Message: "to must not be before from"}
+	}
+	if t.Sub(f) > 3660*24*time.Hour {
+		return &cartograph.Error{Code: cartograph.Invalid, Field: "to", Message: "a cost range spans at most ten years"}
+	}
+	return nil
+}
