@@ -180,3 +180,52 @@ func TestCostBatch(t *testing.T) {
 		t.Errorf("after deleting the resource, costs = %s", got)
 	}
 }
+
+func TestBatchesOverGraphQL(t *testing.T) {
+	c := newCatalogClient(t, "gql-batch")
+	var res struct {
+		UpsertResources struct {
+			Success, Failures int
+			Items             []struct{ ID, Origin string }
+			Failed            []struct {
+				Index  int
+				Key    string
+				Status int
+			}
+		}
+	}
+	c.gqlData(t, `mutation { upsertResources(items: [
+		{name: "a", provider: "AWS", providerResourceKey: "a", providerResourceType: "t"},
+		{name: "b", provider: "AWS", providerResourceKey: "b", providerResourceType: "t", parents: [{id: "00000000-0000-4000-8000-000000000000"}]}
+	]) { success failures items { id origin } failed { index key status } } }`, &res)
+	u := res.UpsertResources
+	if u.Success != 1 || u.Failures != 1 || u.Items[0].Origin != "DISCOVERY" || u.Failed[0].Index != 1 || u.Failed[0].Key != "b" || u.Failed[0].Status != 404 {
+		t.Fatalf("upsertResources = %+v", u)
+	}
+	var many []string
+	for i := range 51 {
+		many = append(many, fmt.Sprintf(`{name: "r%d", provider: "AWS", providerResourceKey: "r%d", providerResourceType: "t"}`, i, i))
+	}
+	if code, _, msg := c.gqlError(t, `mutation { upsertResources(items: [`+strings.Join(many, ",")+`]) { success } }`); code != "BAD_USER_INPUT" || !strings.Contains(msg, "at most 50") {
+		t.Errorf("51 items over GraphQL: %s %s", code, msg)
+	}
+	var costs struct {
+		UpsertCosts struct {
+			Success, Failures int
+			Failed            []struct{ Index, Status int }
+		}
+	}
+	c.gqlData(t, fmt.Sprintf(`mutation { upsertCosts(rows: [
+		{catalogResourceId: %q, date: "2026-01-01", cost: 1.5, operation: "TOTAL"},
+		{catalogResourceId: "00000000-0000-4000-8000-000000000000", date: "2026-01-01", cost: 1, operation: "TOTAL"}
+	]) { success failures failed { index status } } }`, u.Items[0].ID), &costs)
+	if costs.UpsertCosts.Success != 1 || costs.UpsertCosts.Failed[0].Index != 1 || costs.UpsertCosts.Failed[0].Status != 404 {
+		t.Errorf("upsertCosts = %+v", costs.UpsertCosts)
+	}
+	var del struct{ DeleteCosts, DeleteEntities int }
+	c.gqlData(t, fmt.Sprintf(`mutation { deleteCosts(keys: [{catalogResourceId: %q, date: "2026-01-01"}])
+		deleteEntities(ids: [%q, "00000000-0000-4000-8000-000000000000"]) }`, u.Items[0].ID, u.Items[0].ID), &del)
+	if del.DeleteCosts != 1 || del.DeleteEntities != 1 {
+		t.Errorf("deletes = %+v", del)
+	}
+}

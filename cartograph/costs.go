@@ -155,3 +155,53 @@ func (c *CostRollup) SetDay(date, total string) {
 		}
 	}
 }
+
+// ParseCostRows validates cost batch rows: the valid ones with their indexes
+// in the batch, and a 400 failure for each invalid one.
+func ParseCostRows(items []json.RawMessage) (rows []Cost, index []int, failed []BatchFailure) {
+	failed = []BatchFailure{}
+	for i, raw := range items {
+		c, err := ParseCostRow(raw)
+		if err != nil {
+			var id struct {
+				CatalogResourceID string `json:"catalogResourceId"`
+			}
+			_ = json.Unmarshal(raw, &id)
+			failed = append(failed, BatchFailure{Index: i, ID: id.CatalogResourceID, Status: 400, Error: err.Error()})
+			continue
+		}
+		rows, index = append(rows, c), append(index, i)
+	}
+	return rows, index, failed
+}
+
+// ParseCostKeys validates cost delete keys, listing every problem.
+func ParseCostKeys(items []json.RawMessage) ([]CostKey, error) {
+	var p Problems
+	keys := make([]CostKey, 0, len(items))
+	for i, raw := range items {
+		var k struct {
+			CatalogResourceID string `json:"catalogResourceId"`
+			Date              string `json:"date"`
+			Operation         string `json:"operation"`
+		}
+		if json.Unmarshal(raw, &k) != nil || k.CatalogResourceID == "" {
+			p.Add(fmt.Sprint(i), "%d.catalogResourceId should not be empty", i)
+			continue
+		}
+		if _, err := ParseDate(k.Date); err != nil {
+			p.Add(fmt.Sprint(i), "%d.%s", i, err)
+			continue
+		}
+		keys = append(keys, CostKey{ResourceID: k.CatalogResourceID, Date: k.Date, Operation: k.Operation})
+	}
+	return keys, p.Err()
+}
+
+// CheckBatchSize refuses a batch of more than max items (413).
+func CheckBatchSize(n, max int) error {
+	if n > max {
+		return Errorf(TooLarge, "A batch takes at most %d items; this one has %d", max, n)
+	}
+	return nil
+}

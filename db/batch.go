@@ -14,6 +14,7 @@ import (
 
 // BatchFailure is an item of an entity batch that was refused.
 type BatchFailure struct {
+	Index               int    `json:"-"`
 	ProviderResourceKey string `json:"providerResourceKey"`
 	Status              int    `json:"status"`
 	Error               string `json:"error"`
@@ -46,9 +47,12 @@ func (s *Entities) UpsertBatch(ctx context.Context, t cartograph.EntityType, ite
 	if err != nil {
 		return nil, err
 	}
+	if err := cartograph.CheckBatchSize(len(items), cartograph.MaxResourceBatch); err != nil {
+		return nil, err
+	}
 	res := &BatchResult{Items: []*cartograph.Entity{}, Failed: []BatchFailure{}}
 	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		for _, in := range items {
+		for i, in := range items {
 			in.Type, in.Origin = t, cartograph.OriginDiscovery
 			var key string
 			_ = json.Unmarshal(in.Fields["providerResourceKey"], &key)
@@ -62,7 +66,7 @@ func (s *Entities) UpsertBatch(ctx context.Context, t cartograph.EntityType, ite
 				if !ok {
 					status = http.StatusBadRequest
 				}
-				res.Failed = append(res.Failed, BatchFailure{ProviderResourceKey: key, Status: status, Error: e.Message})
+				res.Failed = append(res.Failed, BatchFailure{Index: i, ProviderResourceKey: key, Status: status, Error: e.Message})
 				continue
 			}
 			res.Items = append(res.Items, row.entity())

@@ -22,6 +22,9 @@ func (s *Costs) Upsert(ctx context.Context, rows []cartograph.Cost, failed []car
 	if err != nil {
 		return nil, err
 	}
+	if err := cartograph.CheckBatchSize(len(rows)+len(failed), cartograph.MaxCostBatch); err != nil {
+		return nil, err
+	}
 	res := &cartograph.CostBatchResult{Failed: failed}
 	ids := make([]string, 0, len(rows))
 	for _, r := range rows {
@@ -75,6 +78,9 @@ func (s *Costs) Upsert(ctx context.Context, rows []cartograph.Cost, failed []car
 func (s *Costs) Delete(ctx context.Context, keys []cartograph.CostKey) (int, error) {
 	a, err := cartograph.CanWrite(ctx)
 	if err != nil {
+		return 0, err
+	}
+	if err := cartograph.CheckBatchSize(len(keys), cartograph.MaxCostBatch); err != nil {
 		return 0, err
 	}
 	var rid, date, op []string

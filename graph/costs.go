@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"encoding/json"
 
 	"cartograph/cartograph"
 	"cartograph/db"
@@ -70,4 +71,54 @@ func prefetchCost(ctx context.Context, l *loaders, parents []any, args map[strin
 	}
 	_, err := l.costs.prefetch(ctx, keys)
 	return nil, err
+}
+
+func upsertBatch(ctx context.Context, store *db.DB, t cartograph.EntityType, items []map[string]any) (*model.EntityBatchResult, error) {
+	inputs := make([]cartograph.EntityInput, len(items))
+	for i, it := range items {
+		inputs[i] = entityInput(t, it)
+	}
+	res, err := store.Entities.UpsertBatch(ctx, t, inputs)
+	if err != nil {
+		return nil, err
+	}
+	out := &model.EntityBatchResult{Success: res.Success, Failures: res.Failures, Items: model.WrapAll(res.Items),
+		Failed: make([]model.BatchItemFailure, len(res.Failed))}
+	for i, f := range res.Failed {
+		out.Failed[i] = model.BatchItemFailure{Index: f.Index, Key: f.ProviderResourceKey, Status: f.Status, Error: f.Error}
+	}
+	return out, nil
+}
+
+// rawItems turns GraphQL input objects into the raw JSON rows the domain parses.
+func rawItems(items []map[string]any) []json.RawMessage {
+	out := make([]json.RawMessage, len(items))
+	for i, it := range items {
+		out[i], _ = json.Marshal(it)
+	}
+	return out
+}
+
+func upsertCosts(ctx context.Context, store *db.DB, rows []map[string]any) (*model.CostBatchResult, error) {
+	if err := cartograph.CheckBatchSize(len(rows), cartograph.MaxCostBatch); err != nil {
+		return nil, err
+	}
+	valid, index, failed := cartograph.ParseCostRows(rawItems(rows))
+	res, err := store.Costs.Upsert(ctx, valid, failed, index)
+	if err != nil {
+		return nil, err
+	}
+	out := &model.CostBatchResult{Success: res.Success, Failures: res.Failures, Failed: make([]model.BatchItemFailure, len(res.Failed))}
+	for i, f := range res.Failed {
+		out.Failed[i] = model.BatchItemFailure{Index: f.Index, Key: f.ID, Status: f.Status, Error: f.Error}
+	}
+	return out, nil
+}
+
+func deleteCosts(ctx context.Context, store *db.DB, keys []map[string]any) (int, error) {
+	parsed, err := cartograph.ParseCostKeys(rawItems(keys))
+	if err != nil {
+		return 0, err
+	}
+	return store.Costs.Delete(ctx, parsed)
 }

@@ -23,6 +23,26 @@ func (r *environmentResolver) Cost(ctx context.Context, obj *model.Environment, 
 	return costOf(ctx, obj.Entity, from, to, false)
 }
 
+func (r *mutationResolver) UpsertResources(ctx context.Context, items []map[string]any) (*model.EntityBatchResult, error) {
+	return upsertBatch(ctx, r.DB, cartograph.Resource, items)
+}
+
+func (r *mutationResolver) UpsertBases(ctx context.Context, items []map[string]any) (*model.EntityBatchResult, error) {
+	return upsertBatch(ctx, r.DB, cartograph.Base, items)
+}
+
+func (r *mutationResolver) DeleteEntities(ctx context.Context, ids []string) (int, error) {
+	return r.DB.Entities.DeleteBatch(ctx, ids)
+}
+
+func (r *mutationResolver) UpsertCosts(ctx context.Context, rows []map[string]any) (*model.CostBatchResult, error) {
+	return upsertCosts(ctx, r.DB, rows)
+}
+
+func (r *mutationResolver) DeleteCosts(ctx context.Context, keys []map[string]any) (int, error) {
+	return deleteCosts(ctx, r.DB, keys)
+}
+
 func (r *resourceResolver) Cost(ctx context.Context, obj *model.Resource, from string, to string) (*cartograph.CostRollup, error) {
 	return costOf(ctx, obj.Entity, from, to, false)
 }

@@ -148,6 +148,13 @@ type ComplexityRoot struct {
 		UpdatedAt            func(childComplexity int) int
 	}
 
+	BatchItemFailure struct {
+		Error  func(childComplexity int) int
+		Index  func(childComplexity int) int
+		Key    func(childComplexity int) int
+		Status func(childComplexity int) int
+	}
+
 	Config struct {
 		CreatedAt func(childComplexity int) int
 		Diff      func(childComplexity int, from int, to int) int
@@ -169,6 +176,12 @@ type ComplexityRoot struct {
 		HasNextPage func(childComplexity int) int
 		Items       func(childComplexity int) int
 		TotalCount  func(childComplexity int) int
+	}
+
+	CostBatchResult struct {
+		Failed   func(childComplexity int) int
+		Failures func(childComplexity int) int
+		Success  func(childComplexity int) int
 	}
 
 	CostShare struct {
@@ -204,6 +217,13 @@ type ComplexityRoot struct {
 		HasNextPage func(childComplexity int) int
 		Items       func(childComplexity int) int
 		TotalCount  func(childComplexity int) int
+	}
+
+	EntityBatchResult struct {
+		Failed   func(childComplexity int) int
+		Failures func(childComplexity int) int
+		Items    func(childComplexity int) int
+		Success  func(childComplexity int) int
 	}
 
 	EntityPage struct {
@@ -361,7 +381,9 @@ type ComplexityRoot struct {
 		CreateTeam        func(childComplexity int, input map[string]any) int
 		CreateVersion     func(childComplexity int, domain string, key string, value cartograph.ConfigValue) int
 		DeleteConfig      func(childComplexity int, domain string, key string) int
+		DeleteCosts       func(childComplexity int, keys []map[string]any) int
 		DeleteDomain      func(childComplexity int, slug string) int
+		DeleteEntities    func(childComplexity int, ids []string) int
 		DeleteEntity      func(childComplexity int, id string) int
 		RevokeAPIKey      func(childComplexity int, name string) int
 		SetMetaTags       func(childComplexity int, id string, metaTags []map[string]any) int
@@ -377,6 +399,9 @@ type ComplexityRoot struct {
 		UpdateService     func(childComplexity int, id string, input map[string]any) int
 		UpdateSystem      func(childComplexity int, id string, input map[string]any) int
 		UpdateTeam        func(childComplexity int, id string, input map[string]any) int
+		UpsertBases       func(childComplexity int, items []map[string]any) int
+		UpsertCosts       func(childComplexity int, rows []map[string]any) int
+		UpsertResources   func(childComplexity int, items []map[string]any) int
 	}
 
 	Person struct {
@@ -733,6 +758,11 @@ type MutationResolver interface {
 	UpdateBase(ctx context.Context, id string, input map[string]any) (*model.Base, error)
 	DeleteEntity(ctx context.Context, id string) (bool, error)
 	SetMetaTags(ctx context.Context, id string, metaTags []map[string]any) (model.Entity, error)
+	UpsertResources(ctx context.Context, items []map[string]any) (*model.EntityBatchResult, error)
+	UpsertBases(ctx context.Context, items []map[string]any) (*model.EntityBatchResult, error)
+	DeleteEntities(ctx context.Context, ids []string) (int, error)
+	UpsertCosts(ctx context.Context, rows []map[string]any) (*model.CostBatchResult, error)
+	DeleteCosts(ctx context.Context, keys []map[string]any) (int, error)
 	ApplyServiceSync(ctx context.Context, services json.RawMessage, dependencies json.RawMessage, metatagMappingName string) (*cartograph.SyncResult, error)
 }
 type PersonResolver interface {
@@ -1233,6 +1263,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Base.UpdatedAt(childComplexity), true
 
+	case "BatchItemFailure.error":
+		if e.ComplexityRoot.BatchItemFailure.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BatchItemFailure.Error(childComplexity), true
+	case "BatchItemFailure.index":
+		if e.ComplexityRoot.BatchItemFailure.Index == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BatchItemFailure.Index(childComplexity), true
+	case "BatchItemFailure.key":
+		if e.ComplexityRoot.BatchItemFailure.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BatchItemFailure.Key(childComplexity), true
+	case "BatchItemFailure.status":
+		if e.ComplexityRoot.BatchItemFailure.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BatchItemFailure.Status(childComplexity), true
+
 	case "Config.createdAt":
 		if e.ComplexityRoot.Config.CreatedAt == nil {
 			break
@@ -1334,6 +1389,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ConfigPage.TotalCount(childComplexity), true
+
+	case "CostBatchResult.failed":
+		if e.ComplexityRoot.CostBatchResult.Failed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CostBatchResult.Failed(childComplexity), true
+	case "CostBatchResult.failures":
+		if e.ComplexityRoot.CostBatchResult.Failures == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CostBatchResult.Failures(childComplexity), true
+	case "CostBatchResult.success":
+		if e.ComplexityRoot.CostBatchResult.Success == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CostBatchResult.Success(childComplexity), true
 
 	case "CostShare.entity":
 		if e.ComplexityRoot.CostShare.Entity == nil {
@@ -1457,6 +1531,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DomainPage.TotalCount(childComplexity), true
+
+	case "EntityBatchResult.failed":
+		if e.ComplexityRoot.EntityBatchResult.Failed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EntityBatchResult.Failed(childComplexity), true
+	case "EntityBatchResult.failures":
+		if e.ComplexityRoot.EntityBatchResult.Failures == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EntityBatchResult.Failures(childComplexity), true
+	case "EntityBatchResult.items":
+		if e.ComplexityRoot.EntityBatchResult.Items == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EntityBatchResult.Items(childComplexity), true
+	case "EntityBatchResult.success":
+		if e.ComplexityRoot.EntityBatchResult.Success == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EntityBatchResult.Success(childComplexity), true
 
 	case "EntityPage.hasNextPage":
 		if e.ComplexityRoot.EntityPage.HasNextPage == nil {
@@ -2286,6 +2385,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteConfig(childComplexity, args["domain"].(string), args["key"].(string)), true
+	case "Mutation.deleteCosts":
+		if e.ComplexityRoot.Mutation.DeleteCosts == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteCosts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteCosts(childComplexity, args["keys"].([]map[string]any)), true
 	case "Mutation.deleteDomain":
 		if e.ComplexityRoot.Mutation.DeleteDomain == nil {
 			break
@@ -2297,6 +2407,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteDomain(childComplexity, args["slug"].(string)), true
+	case "Mutation.deleteEntities":
+		if e.ComplexityRoot.Mutation.DeleteEntities == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteEntities_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteEntities(childComplexity, args["ids"].([]string)), true
 	case "Mutation.deleteEntity":
 		if e.ComplexityRoot.Mutation.DeleteEntity == nil {
 			break
@@ -2462,6 +2583,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateTeam(childComplexity, args["id"].(string), args["input"].(map[string]any)), true
+	case "Mutation.upsertBases":
+		if e.ComplexityRoot.Mutation.UpsertBases == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_upsertBases_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpsertBases(childComplexity, args["items"].([]map[string]any)), true
+	case "Mutation.upsertCosts":
+		if e.ComplexityRoot.Mutation.UpsertCosts == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_upsertCosts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpsertCosts(childComplexity, args["rows"].([]map[string]any)), true
+	case "Mutation.upsertResources":
+		if e.ComplexityRoot.Mutation.UpsertResources == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_upsertResources_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpsertResources(childComplexity, args["items"].([]map[string]any)), true
 
 	case "Person.createdAt":
 		if e.ComplexityRoot.Person.CreatedAt == nil {
@@ -3791,6 +3945,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("CostInput", ec.unmarshalInputCostInput),
+			graphql.NewInputUnmarshaler("CostKeyInput", ec.unmarshalInputCostKeyInput),
 			graphql.NewInputUnmarshaler("CreateApiInput", ec.unmarshalInputCreateApiInput),
 			graphql.NewInputUnmarshaler("CreateApiKeyInput", ec.unmarshalInputCreateApiKeyInput),
 			graphql.NewInputUnmarshaler("CreateApplicationInput", ec.unmarshalInputCreateApplicationInput),
@@ -4885,6 +5041,65 @@ extend type Application {
   "The costs of the application's services."
   cost(from: Date!, to: Date!): CostSummary!
 }
+
+"One refused item of a batch."
+type BatchItemFailure {
+  "The item's position in the batch, from 0."
+  index: Int!
+  "The resource key (entity batches) or resource id (cost batches) of the item."
+  key: String!
+  "The HTTP status the failure would have on its own: 400, 404, 409 or 422."
+  status: Int!
+  error: String!
+}
+
+type EntityBatchResult {
+  success: Int!
+  failures: Int!
+  "Every entity written, created or updated."
+  items: [Entity!]!
+  failed: [BatchItemFailure!]!
+}
+
+type CostBatchResult {
+  success: Int!
+  failures: Int!
+  failed: [BatchItemFailure!]!
+}
+
+input CostInput {
+  catalogResourceId: ID!
+  date: Date!
+  "A decimal; at most 4 places are kept."
+  cost: Float!
+  "TOTAL is the resource's daily total; other operations are its breakdown."
+  operation: String!
+  arn: String
+}
+
+input CostKeyInput {
+  catalogResourceId: ID!
+  date: Date!
+  "Every operation of the day when left out."
+  operation: String
+}
+
+extend type Mutation {
+  """
+  Creates or updates discovered resources by their identity (provider,
+  account, key), at most 50, each with the relations its parents ask for.
+  Each item succeeds or fails whole.
+  """
+  upsertResources(items: [CreateResourceInput!]!): EntityBatchResult!
+  "Creates or updates discovered base entities by name, at most 50."
+  upsertBases(items: [CreateBaseInput!]!): EntityBatchResult!
+  "Deletes those ids that are the caller's entities and counts them; others are skipped."
+  deleteEntities(ids: [ID!]!): Int!
+  "Replaces costs by (resource, date, operation), at most 1000 rows."
+  upsertCosts(rows: [CostInput!]!): CostBatchResult!
+  "Deletes costs and counts them."
+  deleteCosts(keys: [CostKeyInput!]!): Int!
+}
 `, BuiltIn: false},
 	{Name: "../schema/graph.graphqls", Input: `# The relation graph beyond one hop: transitive walks with cycles, and blast
 # radius.
@@ -5317,6 +5532,20 @@ func (ec *executionContext) childFields_Base(ctx context.Context, field graphql.
 	return nil, fmt.Errorf("no field named %q was found under type Base", field.Name)
 }
 
+func (ec *executionContext) childFields_BatchItemFailure(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "index":
+		return ec.fieldContext_BatchItemFailure_index(ctx, field)
+	case "key":
+		return ec.fieldContext_BatchItemFailure_key(ctx, field)
+	case "status":
+		return ec.fieldContext_BatchItemFailure_status(ctx, field)
+	case "error":
+		return ec.fieldContext_BatchItemFailure_error(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BatchItemFailure", field.Name)
+}
+
 func (ec *executionContext) childFields_Config(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "key":
@@ -5361,6 +5590,18 @@ func (ec *executionContext) childFields_ConfigPage(ctx context.Context, field gr
 		return ec.fieldContext_ConfigPage_hasNextPage(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ConfigPage", field.Name)
+}
+
+func (ec *executionContext) childFields_CostBatchResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "success":
+		return ec.fieldContext_CostBatchResult_success(ctx, field)
+	case "failures":
+		return ec.fieldContext_CostBatchResult_failures(ctx, field)
+	case "failed":
+		return ec.fieldContext_CostBatchResult_failed(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CostBatchResult", field.Name)
 }
 
 func (ec *executionContext) childFields_CostShare(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5431,6 +5672,20 @@ func (ec *executionContext) childFields_DomainPage(ctx context.Context, field gr
 		return ec.fieldContext_DomainPage_hasNextPage(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DomainPage", field.Name)
+}
+
+func (ec *executionContext) childFields_EntityBatchResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "success":
+		return ec.fieldContext_EntityBatchResult_success(ctx, field)
+	case "failures":
+		return ec.fieldContext_EntityBatchResult_failures(ctx, field)
+	case "items":
+		return ec.fieldContext_EntityBatchResult_items(ctx, field)
+	case "failed":
+		return ec.fieldContext_EntityBatchResult_failed(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EntityBatchResult", field.Name)
 }
 
 func (ec *executionContext) childFields_EntityPage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6957,6 +7212,20 @@ func (ec *executionContext) field_Mutation_deleteConfig_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_deleteCosts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "keys",
+		func(ctx context.Context, v any) ([]map[string]any, error) {
+			return ec.unmarshalNCostKeyInput2ᚕmapᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["keys"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_deleteDomain_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6968,6 +7237,20 @@ func (ec *executionContext) field_Mutation_deleteDomain_args(ctx context.Context
 		return nil, err
 	}
 	args["slug"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteEntities_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "ids",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ids"] = arg0
 	return args, nil
 }
 
@@ -7282,6 +7565,48 @@ func (ec *executionContext) field_Mutation_updateTeam_args(ctx context.Context, 
 		return nil, err
 	}
 	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_upsertBases_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "items",
+		func(ctx context.Context, v any) ([]map[string]any, error) {
+			return ec.unmarshalNCreateBaseInput2ᚕmapᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["items"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_upsertCosts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "rows",
+		func(ctx context.Context, v any) ([]map[string]any, error) {
+			return ec.unmarshalNCostInput2ᚕmapᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["rows"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_upsertResources_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "items",
+		func(ctx context.Context, v any) ([]map[string]any, error) {
+			return ec.unmarshalNCreateResourceInput2ᚕmapᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["items"] = arg0
 	return args, nil
 }
 
@@ -9686,6 +10011,98 @@ func (ec *executionContext) fieldContext_Base_details(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Base", field, true, false, "JSON")
 }
 
+func (ec *executionContext) _BatchItemFailure_index(ctx context.Context, field graphql.CollectedField, obj *model.BatchItemFailure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BatchItemFailure_index(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Index, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BatchItemFailure_index(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BatchItemFailure", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BatchItemFailure_key(ctx context.Context, field graphql.CollectedField, obj *model.BatchItemFailure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BatchItemFailure_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BatchItemFailure_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BatchItemFailure", field, false, false, "String")
+}
+
+func (ec *executionContext) _BatchItemFailure_status(ctx context.Context, field graphql.CollectedField, obj *model.BatchItemFailure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BatchItemFailure_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BatchItemFailure_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BatchItemFailure", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BatchItemFailure_error(ctx context.Context, field graphql.CollectedField, obj *model.BatchItemFailure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BatchItemFailure_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Error, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BatchItemFailure_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BatchItemFailure", field, false, false, "String")
+}
+
 func (ec *executionContext) _Config_key(ctx context.Context, field graphql.CollectedField, obj *cartograph.Config) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10105,6 +10522,84 @@ func (ec *executionContext) _ConfigPage_hasNextPage(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_ConfigPage_hasNextPage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ConfigPage", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _CostBatchResult_success(ctx context.Context, field graphql.CollectedField, obj *model.CostBatchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CostBatchResult_success(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Success, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CostBatchResult_success(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CostBatchResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CostBatchResult_failures(ctx context.Context, field graphql.CollectedField, obj *model.CostBatchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CostBatchResult_failures(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Failures, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CostBatchResult_failures(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CostBatchResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CostBatchResult_failed(ctx context.Context, field graphql.CollectedField, obj *model.CostBatchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CostBatchResult_failed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Failed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.BatchItemFailure) graphql.Marshaler {
+			return ec.marshalNBatchItemFailure2ᚕcartographᚋgraphᚋmodelᚐBatchItemFailureᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CostBatchResult_failed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CostBatchResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BatchItemFailure(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _CostShare_entity(ctx context.Context, field graphql.CollectedField, obj *cartograph.CostPart) (ret graphql.Marshaler) {
@@ -10604,6 +11099,116 @@ func (ec *executionContext) _DomainPage_hasNextPage(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_DomainPage_hasNextPage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DomainPage", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _EntityBatchResult_success(ctx context.Context, field graphql.CollectedField, obj *model.EntityBatchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EntityBatchResult_success(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Success, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EntityBatchResult_success(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EntityBatchResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EntityBatchResult_failures(ctx context.Context, field graphql.CollectedField, obj *model.EntityBatchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EntityBatchResult_failures(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Failures, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EntityBatchResult_failures(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EntityBatchResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EntityBatchResult_items(ctx context.Context, field graphql.CollectedField, obj *model.EntityBatchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EntityBatchResult_items(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Items, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Entity) graphql.Marshaler {
+			return ec.marshalNEntity2ᚕcartographᚋgraphᚋmodelᚐEntityᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EntityBatchResult_items(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EntityBatchResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EntityBatchResult_failed(ctx context.Context, field graphql.CollectedField, obj *model.EntityBatchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EntityBatchResult_failed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Failed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.BatchItemFailure) graphql.Marshaler {
+			return ec.marshalNBatchItemFailure2ᚕcartographᚋgraphᚋmodelᚐBatchItemFailureᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EntityBatchResult_failed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EntityBatchResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BatchItemFailure(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _EntityPage_items(ctx context.Context, field graphql.CollectedField, obj *model.EntityPage) (ret graphql.Marshaler) {
@@ -14565,6 +15170,226 @@ func (ec *executionContext) fieldContext_Mutation_setMetaTags(ctx context.Contex
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_setMetaTags_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_upsertResources(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_upsertResources(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpsertResources(ctx, fc.Args["items"].([]map[string]any))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EntityBatchResult) graphql.Marshaler {
+			return ec.marshalNEntityBatchResult2ᚖcartographᚋgraphᚋmodelᚐEntityBatchResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_upsertResources(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EntityBatchResult(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_upsertResources_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_upsertBases(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_upsertBases(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpsertBases(ctx, fc.Args["items"].([]map[string]any))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EntityBatchResult) graphql.Marshaler {
+			return ec.marshalNEntityBatchResult2ᚖcartographᚋgraphᚋmodelᚐEntityBatchResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_upsertBases(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EntityBatchResult(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_upsertBases_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteEntities(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteEntities(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteEntities(ctx, fc.Args["ids"].([]string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteEntities(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteEntities_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_upsertCosts(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_upsertCosts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpsertCosts(ctx, fc.Args["rows"].([]map[string]any))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CostBatchResult) graphql.Marshaler {
+			return ec.marshalNCostBatchResult2ᚖcartographᚋgraphᚋmodelᚐCostBatchResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_upsertCosts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CostBatchResult(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_upsertCosts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteCosts(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteCosts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteCosts(ctx, fc.Args["keys"].([]map[string]any))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteCosts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteCosts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21023,6 +21848,134 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputCostInput(ctx context.Context, obj any) (map[string]any, error) {
+	var it map[string]any
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"catalogResourceId", "date", "cost", "operation", "arn"}
+	it = make(map[string]any, len(asMap))
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "catalogResourceId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("catalogResourceId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["catalogResourceId"] = data
+		case "date":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("date"))
+			data, err := ec.unmarshalNDate2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["date"] = data
+		case "cost":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cost"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["cost"] = data
+		case "operation":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("operation"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["operation"] = data
+		case "arn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("arn"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["arn"] = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCostInput unmarshals raw into the CostInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCostInput(ctx context.Context, raw any) (map[string]any, error) {
+	var out map[string]any
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CostInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCostKeyInput(ctx context.Context, obj any) (map[string]any, error) {
+	var it map[string]any
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"catalogResourceId", "date", "operation"}
+	it = make(map[string]any, len(asMap))
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "catalogResourceId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("catalogResourceId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["catalogResourceId"] = data
+		case "date":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("date"))
+			data, err := ec.unmarshalNDate2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["date"] = data
+		case "operation":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("operation"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["operation"] = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCostKeyInput unmarshals raw into the CostKeyInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCostKeyInput(ctx context.Context, raw any) (map[string]any, error) {
+	var out map[string]any
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CostKeyInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateApiInput(ctx context.Context, obj any) (map[string]any, error) {
 	var it map[string]any
 	if obj == nil {
@@ -24495,6 +25448,54 @@ func (ec *executionContext) _Base(ctx context.Context, sel ast.SelectionSet, obj
 	return out
 }
 
+var batchItemFailureImplementors = []string{"BatchItemFailure"}
+
+func (ec *executionContext) _BatchItemFailure(ctx context.Context, sel ast.SelectionSet, obj *model.BatchItemFailure) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, batchItemFailureImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BatchItemFailure")
+		case "index":
+			out.Values[i] = ec._BatchItemFailure_index(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "key":
+			out.Values[i] = ec._BatchItemFailure_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._BatchItemFailure_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "error":
+			out.Values[i] = ec._BatchItemFailure_error(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var configImplementors = []string{"Config"}
 
 func (ec *executionContext) _Config(ctx context.Context, sel ast.SelectionSet, obj *cartograph.Config) graphql.Marshaler {
@@ -24636,6 +25637,49 @@ func (ec *executionContext) _ConfigPage(ctx context.Context, sel ast.SelectionSe
 			out.Values[i] = ec._ConfigPage_hasNextPage(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var costBatchResultImplementors = []string{"CostBatchResult"}
+
+func (ec *executionContext) _CostBatchResult(ctx context.Context, sel ast.SelectionSet, obj *model.CostBatchResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, costBatchResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CostBatchResult")
+		case "success":
+			out.Values[i] = ec._CostBatchResult_success(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "failures":
+			out.Values[i] = ec._CostBatchResult_failures(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "failed":
+			out.Values[i] = ec._CostBatchResult_failed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -24894,6 +25938,54 @@ func (ec *executionContext) _DomainPage(ctx context.Context, sel ast.SelectionSe
 			out.Values[i] = ec._DomainPage_hasNextPage(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var entityBatchResultImplementors = []string{"EntityBatchResult"}
+
+func (ec *executionContext) _EntityBatchResult(ctx context.Context, sel ast.SelectionSet, obj *model.EntityBatchResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, entityBatchResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EntityBatchResult")
+		case "success":
+			out.Values[i] = ec._EntityBatchResult_success(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "failures":
+			out.Values[i] = ec._EntityBatchResult_failures(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "items":
+			out.Values[i] = ec._EntityBatchResult_items(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "failed":
+			out.Values[i] = ec._EntityBatchResult_failed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -26020,6 +27112,41 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "setMetaTags":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_setMetaTags(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "upsertResources":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_upsertResources(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "upsertBases":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_upsertBases(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteEntities":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteEntities(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "upsertCosts":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_upsertCosts(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteCosts":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteCosts(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -28092,6 +29219,26 @@ func (ec *executionContext) marshalNBase2ᚖcartographᚋgraphᚋmodelᚐBase(ct
 	return ec._Base(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNBatchItemFailure2cartographᚋgraphᚋmodelᚐBatchItemFailure(ctx context.Context, sel ast.SelectionSet, v model.BatchItemFailure) graphql.Marshaler {
+	return ec._BatchItemFailure(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNBatchItemFailure2ᚕcartographᚋgraphᚋmodelᚐBatchItemFailureᚄ(ctx context.Context, sel ast.SelectionSet, v []model.BatchItemFailure) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBatchItemFailure2cartographᚋgraphᚋmodelᚐBatchItemFailure(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -28160,6 +29307,52 @@ func (ec *executionContext) marshalNConfigValue2cartographᚋcartographᚐConfig
 	return v
 }
 
+func (ec *executionContext) marshalNCostBatchResult2ᚖcartographᚋgraphᚋmodelᚐCostBatchResult(ctx context.Context, sel ast.SelectionSet, v *model.CostBatchResult) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CostBatchResult!")
+		return graphql.Null
+	}
+	return ec._CostBatchResult(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCostInput2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := ec.unmarshalInputCostInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCostInput2ᚕmapᚄ(ctx context.Context, v any) ([]map[string]any, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]map[string]any, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCostInput2map(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNCostKeyInput2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := ec.unmarshalInputCostKeyInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCostKeyInput2ᚕmapᚄ(ctx context.Context, v any) ([]map[string]any, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]map[string]any, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCostKeyInput2map(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) marshalNCostShare2cartographᚋcartographᚐCostPart(ctx context.Context, sel ast.SelectionSet, v cartograph.CostPart) graphql.Marshaler {
 	return ec._CostShare(ctx, sel, &v)
 }
@@ -28208,6 +29401,20 @@ func (ec *executionContext) unmarshalNCreateBaseInput2map(ctx context.Context, v
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNCreateBaseInput2ᚕmapᚄ(ctx context.Context, v any) ([]map[string]any, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]map[string]any, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCreateBaseInput2map(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) unmarshalNCreateEnvironmentInput2map(ctx context.Context, v any) (map[string]any, error) {
 	res, err := ec.unmarshalInputCreateEnvironmentInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -28236,6 +29443,20 @@ func (ec *executionContext) unmarshalNCreateRepositoryInput2map(ctx context.Cont
 func (ec *executionContext) unmarshalNCreateResourceInput2map(ctx context.Context, v any) (map[string]any, error) {
 	res, err := ec.unmarshalInputCreateResourceInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateResourceInput2ᚕmapᚄ(ctx context.Context, v any) ([]map[string]any, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]map[string]any, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCreateResourceInput2map(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalNCreateServiceInput2map(ctx context.Context, v any) (map[string]any, error) {
@@ -28391,6 +29612,14 @@ func (ec *executionContext) marshalNEntity2ᚕcartographᚋgraphᚋmodelᚐEntit
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNEntityBatchResult2ᚖcartographᚋgraphᚋmodelᚐEntityBatchResult(ctx context.Context, sel ast.SelectionSet, v *model.EntityBatchResult) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EntityBatchResult!")
+		return graphql.Null
+	}
+	return ec._EntityBatchResult(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNEntityPage2ᚖcartographᚋgraphᚋmodelᚐEntityPage(ctx context.Context, sel ast.SelectionSet, v *model.EntityPage) graphql.Marshaler {

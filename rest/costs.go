@@ -3,7 +3,6 @@ package rest
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"net/http"
 
 	"cartograph/cartograph"
@@ -24,10 +23,7 @@ func decodeArray(r *http.Request, max int) ([]json.RawMessage, error) {
 	if cartograph.ContainsNUL(b) {
 		return nil, cartograph.Errorf(cartograph.Invalid, "Strings must not contain NUL characters")
 	}
-	if len(items) > max {
-		return nil, cartograph.Errorf(cartograph.TooLarge, "A batch takes at most %d items; this one has %d", max, len(items))
-	}
-	return items, nil
+	return items, cartograph.CheckBatchSize(len(items), max)
 }
 
 func (h *catalogHandler) upsertCosts(w http.ResponseWriter, r *http.Request) {
@@ -36,21 +32,7 @@ func (h *catalogHandler) upsertCosts(w http.ResponseWriter, r *http.Request) {
 		WriteCatalogError(w, r, err)
 		return
 	}
-	var rows []cartograph.Cost
-	var index []int
-	failed := []cartograph.BatchFailure{}
-	for i, raw := range items {
-		c, err := cartograph.ParseCostRow(raw)
-		if err != nil {
-			var id struct {
-				CatalogResourceID string `json:"catalogResourceId"`
-			}
-			_ = json.Unmarshal(raw, &id)
-			failed = append(failed, cartograph.BatchFailure{Index: i, ID: id.CatalogResourceID, Status: http.StatusBadRequest, Error: err.Error()})
-			continue
-		}
-		rows, index = append(rows, c), append(index, i)
-	}
+	rows, index, failed := cartograph.ParseCostRows(items)
 	res, err := h.store.Costs.Upsert(r.Context(), rows, failed, index)
 	if err != nil {
 		WriteCatalogError(w, r, err)
@@ -61,36 +43,15 @@ func (h *catalogHandler) upsertCosts(w http.ResponseWriter, r *http.Request) {
 
 func (h *catalogHandler) deleteCosts(w http.ResponseWriter, r *http.Request) {
 	items, err := decodeArray(r, cartograph.MaxCostBatch)
-	if err != nil {
-		WriteCatalogError(w, r, err)
-		return
-	}
-	var p cartograph.Problems
-	keys := make([]cartograph.CostKey, 0, len(items))
-	for i, raw := range items {
-		var k struct {
-			CatalogResourceID string `json:"catalogResourceId"`
-			Date              string `json:"date"`
-			Operation         string `json:"operation"`
+	if err == nil {
+		var keys []cartograph.CostKey
+		if keys, err = cartograph.ParseCostKeys(items); err == nil {
+			var n int
+			if n, err = h.store.Costs.Delete(r.Context(), keys); err == nil {
+				writeJSON(w, http.StatusOK, map[string]int{"deleted": n})
+				return
+			}
 		}
-		if json.Unmarshal(raw, &k) != nil || k.CatalogResourceID == "" {
-			p.Add(fmt.Sprint(i), "%d.catalogResourceId should not be empty", i)
-			continue
-		}
-		if _, err := cartograph.ParseDate(k.Date); err != nil {
-			p.Add(fmt.Sprint(i), "%d.%s", i, err)
-			continue
-		}
-		keys = append(keys, cartograph.CostKey{ResourceID: k.CatalogResourceID, Date: k.Date, Operation: k.Operation})
 	}
-	if err := p.Err(); err != nil {
-		WriteCatalogError(w, r, err)
-		return
-	}
-	n, err := h.store.Costs.Delete(r.Context(), keys)
-	if err != nil {
-		WriteCatalogError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]int{"deleted": n})
+	WriteCatalogError(w, r, err)
 }

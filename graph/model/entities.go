@@ -149,3 +149,24 @@ func UnmarshalDate(v any) (string, error) {
 	}
 	return s, nil
 }
+
+// BatchItemFailure is one refused item of a batch.
+type BatchItemFailure struct {
+	Index  int
+	Key    string
+	Status int
+	Error  string
+}
+
+// EntityBatchResult is what an entity batch did.
+type EntityBatchResult struct {
+	Success, Failures int
+	Items             []Entity
+	Failed            []BatchItemFailure
+}
+
+// CostBatchResult is what a cost batch did.
+type CostBatchResult struct {
+	Success, Failures int
+	Failed            []BatchItemFailure
+}
