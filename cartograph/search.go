@@ -14,11 +14,37 @@ type Filter struct {
 // FilterOp is a filter's operator.
 type FilterOp string
 
-// Filter operators.
+// Filter operators: branches (and, or, not), comparisons on a field, and
+// relation quantifiers (Field names a relation; Children[0] holds for some,
+// every or none of the related entities).
 const (
-	OpAnd FilterOp = "and"
-	OpOr  FilterOp = "or"
-	OpEq  FilterOp = "eq"
+	OpAnd        FilterOp = "and"
+	OpOr         FilterOp = "or"
+	OpNot        FilterOp = "not"
+	OpEq         FilterOp = "eq"
+	OpNe         FilterOp = "ne"
+	OpIn         FilterOp = "in"
+	OpNin        FilterOp = "nin"
+	OpILike      FilterOp = "ilike"
+	OpContains   FilterOp = "contains"
+	OpStartsWith FilterOp = "startsWith"
+	OpGt         FilterOp = "gt"
+	OpGte        FilterOp = "gte"
+	OpLt         FilterOp = "lt"
+	OpLte        FilterOp = "lte"
+	OpExists     FilterOp = "exists"
+	OpSome       FilterOp = "some"
+	OpEvery      FilterOp = "every"
+	OpNone       FilterOp = "none"
+)
+
+// Comparisons are the leaf operators.
+var Comparisons = []FilterOp{OpEq, OpNe, OpIn, OpNin, OpILike, OpContains, OpStartsWith, OpGt, OpGte, OpLt, OpLte, OpExists}
+
+// Filter limits: relation nesting and the size of a filter tree.
+const (
+	MaxFilterDepth = 5
+	MaxFilterNodes = 200
 )
 
 // EntityQuery asks for a page of entities.

@@ -84,8 +84,12 @@ func whereQuery(sel *bun.SelectQuery, q cartograph.EntityQuery) error {
 			sel.Where("e.type = ANY(?)", uuidArray(types))
 		}
 	}
+	var typ cartograph.EntityType
+	if len(q.Types) == 1 {
+		typ = q.Types[0]
+	}
 	for _, f := range q.Filters {
-		sql, args, err := compileFilter(f)
+		sql, args, err := compileEntityFilter(f, typ, nil)
 		if err != nil {
 			return err
 		}
@@ -115,39 +119,6 @@ func typeList() string {
 // escapeLike makes s match literally inside a LIKE pattern.
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
-}
-
-// compileFilter turns a filter tree into a SQL condition with ? placeholders
-// and its arguments; no value is ever written into the SQL text.
-func compileFilter(f cartograph.Filter) (string, []any, error) {
-	switch f.Op {
-	case cartograph.OpAnd, cartograph.OpOr:
-		if len(f.Children) == 0 {
-			return "TRUE", nil, nil
-		}
-		parts := make([]string, len(f.Children))
-		var args []any
-		for i, c := range f.Children {
-			sql, a, err := compileFilter(c)
-			if err != nil {
-				return "", nil, err
-			}
-			parts[i] = "(" + sql + ")"
-			args = append(args, a...)
-		}
-		return strings.Join(parts, " "+strings.ToUpper(string(f.Op))+" "), args, nil
-	case cartograph.OpEq:
-		col, ok := entityColumns[f.Field]
-		if !ok || f.Field == "createDateTime" || f.Field == "lastChangedDateTime" || f.Field == "location" {
-			return "", nil, &cartograph.Error{Code: cartograph.Invalid, Field: "propertyFilters",
-				Message: "propertyFilters.name must be one of the following values: " + strings.Join(cartograph.FilterableProperties, ", ")}
-		}
-		if f.Field == "name" {
-			col = "e.name"
-		}
-		return col + " = ?", []any{fmt.Sprint(f.Value)}, nil
-	}
-	return "", nil, cartograph.Errorf(cartograph.Invalid, "unknown filter operator %q", f.Op)
 }
 
 // Parents returns, for each entity id, the relations that make another

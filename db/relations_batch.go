@@ -28,7 +28,7 @@ func hopSQL(h cartograph.Hop) (from, to string) {
 // Neighbors returns, for each id, up to page.Limit+1 entities one hop away
 // (the extra row tells there is a next page), by name then id. One statement
 // for every parent: the nested GraphQL levels stay one statement each.
-func (s *Relations) Neighbors(ctx context.Context, ids []string, h cartograph.Hop, page cartograph.Page) (map[string][]*cartograph.Entity, error) {
+func (s *Relations) Neighbors(ctx context.Context, ids []string, h cartograph.Hop, page cartograph.Page, where *cartograph.Filter) (map[string][]*cartograph.Entity, error) {
 	a, err := cartograph.CanRead(ctx)
 	if err != nil {
 		return nil, err
@@ -38,6 +38,9 @@ func (s *Relations) Neighbors(ctx context.Context, ids []string, h cartograph.Ho
 	if h.Type != "" {
 		typeCond = " AND e.type = ?"
 		args = append(args, string(h.Type))
+	}
+	if typeCond, args, err = filterCond(typeCond, args, where, h.Type); err != nil {
+		return nil, err
 	}
 	args = append(args, page.Limit+1, page.Offset)
 	var rows []neighborRow
@@ -57,7 +60,7 @@ func (s *Relations) Neighbors(ctx context.Context, ids []string, h cartograph.Ho
 }
 
 // CountNeighbors returns, for each id, how many entities one hop reaches.
-func (s *Relations) CountNeighbors(ctx context.Context, ids []string, h cartograph.Hop) (map[string]int, error) {
+func (s *Relations) CountNeighbors(ctx context.Context, ids []string, h cartograph.Hop, where *cartograph.Filter) (map[string]int, error) {
 	a, err := cartograph.CanRead(ctx)
 	if err != nil {
 		return nil, err
@@ -67,6 +70,9 @@ func (s *Relations) CountNeighbors(ctx context.Context, ids []string, h cartogra
 	if h.Type != "" {
 		typeCond = " AND e.type = ?"
 		args = append(args, string(h.Type))
+	}
+	if typeCond, args, err = filterCond(typeCond, args, where, h.Type); err != nil {
+		return nil, err
 	}
 	var rows []struct {
 		ID string `bun:"id"`
@@ -84,4 +90,16 @@ func (s *Relations) CountNeighbors(ctx context.Context, ids []string, h cartogra
 		out[r.ID] = r.N
 	}
 	return out, nil
+}
+
+// filterCond appends a where filter on the reached entity (alias e).
+func filterCond(cond string, args []any, where *cartograph.Filter, typ cartograph.EntityType) (string, []any, error) {
+	if where == nil {
+		return cond, args, nil
+	}
+	sql, more, err := compileEntityFilter(*where, typ, nil)
+	if err != nil {
+		return "", nil, err
+	}
+	return cond + " AND (" + sql + ")", append(args, more...), nil
 }

@@ -123,8 +123,12 @@ func (r *queryResolver) Entity(ctx context.Context, id string) (model.Entity, er
 	return entityByID(ctx, r.DB, id)
 }
 
-func (r *queryResolver) Entities(ctx context.Context, types []cartograph.EntityType, search *string, searchNameOnly *bool, sort *model.EntitySortInput, first *int, offset *int) (*model.EntityPage, error) {
-	return entityPage(ctx, r.DB, entityQuery(types, search, searchNameOnly, sort), first, offset)
+func (r *queryResolver) Entities(ctx context.Context, types []cartograph.EntityType, where map[string]any, search *string, searchNameOnly *bool, sort *model.EntitySortInput, first *int, offset *int) (*model.EntityPage, error) {
+	q, err := entityQuery(types, where, search, searchNameOnly, sort)
+	if err != nil {
+		return nil, err
+	}
+	return entityPage(ctx, r.DB, q, first, offset)
 }
 
 func (r *Resolver) Application() ApplicationResolver { return &applicationResolver{r} }

@@ -228,8 +228,15 @@ var sortColumns = map[model.EntitySortField]string{
 	model.EntitySortFieldUpdatedAt: "lastChangedDateTime", model.EntitySortFieldProvider: "provider",
 }
 
-func entityQuery(types []cartograph.EntityType, search *string, nameOnly *bool, sort *model.EntitySortInput) cartograph.EntityQuery {
+func entityQuery(types []cartograph.EntityType, where map[string]any, search *string, nameOnly *bool, sort *model.EntitySortInput) (cartograph.EntityQuery, error) {
 	q := cartograph.EntityQuery{Types: types}
+	f, err := whereFilter(where)
+	if err != nil {
+		return q, err
+	}
+	if f != nil {
+		q.Filters = []cartograph.Filter{*f}
+	}
 	if search != nil {
 		q.SearchTerms = *search
 	}
@@ -239,7 +246,7 @@ func entityQuery(types []cartograph.EntityType, search *string, nameOnly *bool, 
 	if sort != nil {
 		q.Sort = cartograph.EntitySort{Property: sortColumns[sort.Field], Descending: sort.Direction == model.SortDirectionDesc}
 	}
-	return q
+	return q, nil
 }
 
 // entityPage runs a search for one page (and one row more, to tell whether a
@@ -320,4 +327,100 @@ func applyServiceSync(ctx context.Context, store *db.DB, services, deps json.Raw
 		return nil, &cartograph.Error{Code: cartograph.Invalid, Field: "dependencies", Message: "dependencies must be {added: {name: [names]}, removed: {name: [names]}}"}
 	}
 	return store.Relations.ApplyServices(ctx, in)
+}
+
+// whereFilter converts an EntityWhere input into the domain's filter: every
+// part of a node must hold; nil when there is no condition.
+func whereFilter(m map[string]any) (*cartograph.Filter, error) {
+	if m == nil {
+		return nil, nil
+	}
+	f, err := whereNode(m, 0)
+	return &f, err
+}
+
+func whereNode(m map[string]any, depth int) (cartograph.Filter, error) {
+	if depth > 30 {
+		return cartograph.Filter{}, &cartograph.Error{Code: cartograph.Invalid, Field: "where", Message: "where is nested too deep"}
+	}
+	all := cartograph.Filter{Op: cartograph.OpAnd}
+	sub := func(v any) (cartograph.Filter, error) {
+		mm, ok := v.(map[string]any)
+		if !ok {
+			return cartograph.Filter{}, &cartograph.Error{Code: cartograph.Invalid, Field: "where", Message: "where conditions are objects"}
+		}
+		return whereNode(mm, depth+1)
+	}
+	subs := func(v any) ([]cartograph.Filter, error) {
+		var items []any
+		switch x := v.(type) {
+		case []any:
+			items = x
+		case []map[string]any:
+			for _, it := range x {
+				items = append(items, it)
+			}
+		}
+		out := make([]cartograph.Filter, 0, len(items))
+		for _, it := range items {
+			f, err := sub(it)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, f)
+		}
+		return out, nil
+	}
+	for _, op := range []string{"and", "or"} {
+		if v, ok := m[op]; ok && v != nil {
+			ch, err := subs(v)
+			if err != nil {
+				return all, err
+			}
+			all.Children = append(all.Children, cartograph.Filter{Op: cartograph.FilterOp(op), Children: ch})
+		}
+	}
+	if v, ok := m["not"]; ok && v != nil {
+		ch, err := sub(v)
+		if err != nil {
+			return all, err
+		}
+		all.Children = append(all.Children, cartograph.Filter{Op: cartograph.OpNot, Children: []cartograph.Filter{ch}})
+	}
+	field, _ := m["field"].(string)
+	for _, op := range cartograph.Comparisons {
+		v, ok := m[string(op)]
+		if !ok || v == nil {
+			continue
+		}
+		if field == "" {
+			return all, &cartograph.Error{Code: cartograph.Invalid, Field: "where", Message: fmt.Sprintf("%s needs a field", op)}
+		}
+		all.Children = append(all.Children, cartograph.Filter{Op: op, Field: field, Value: v})
+	}
+	relation, _ := m["relation"].(string)
+	for _, op := range []cartograph.FilterOp{cartograph.OpSome, cartograph.OpEvery, cartograph.OpNone} {
+		v, ok := m[string(op)]
+		if !ok || v == nil {
+			continue
+		}
+		if relation == "" {
+			return all, &cartograph.Error{Code: cartograph.Invalid, Field: "where", Message: fmt.Sprintf("%s needs a relation", op)}
+		}
+		ch, err := sub(v)
+		if err != nil {
+			return all, err
+		}
+		all.Children = append(all.Children, cartograph.Filter{Op: op, Field: relation, Children: []cartograph.Filter{ch}})
+	}
+	return all, nil
+}
+
+// whereKey is a canonical text of a where input, to key loaders by it.
+func whereKey(m map[string]any) string {
+	if m == nil {
+		return ""
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
 }

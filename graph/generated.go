@@ -104,8 +104,8 @@ type ComplexityRoot struct {
 		Cost          func(childComplexity int, from string, to string) int
 		CreatedAt     func(childComplexity int) int
 		CreatedBy     func(childComplexity int) int
-		Dependencies  func(childComplexity int, first *int, offset *int) int
-		Dependents    func(childComplexity int, first *int, offset *int) int
+		Dependencies  func(childComplexity int, where map[string]any, first *int, offset *int) int
+		Dependents    func(childComplexity int, where map[string]any, first *int, offset *int) int
 		Description   func(childComplexity int) int
 		GeneralAccess func(childComplexity int) int
 		ID            func(childComplexity int) int
@@ -116,7 +116,7 @@ type ComplexityRoot struct {
 		OrgID         func(childComplexity int) int
 		Origin        func(childComplexity int) int
 		Permissions   func(childComplexity int) int
-		Services      func(childComplexity int, first *int, offset *int) int
+		Services      func(childComplexity int, where map[string]any, first *int, offset *int) int
 		Tags          func(childComplexity int) int
 		Type          func(childComplexity int) int
 		UpdatedAt     func(childComplexity int) int
@@ -246,8 +246,8 @@ type ComplexityRoot struct {
 		OrgID         func(childComplexity int) int
 		Origin        func(childComplexity int) int
 		Permissions   func(childComplexity int) int
-		Resources     func(childComplexity int, first *int, offset *int) int
-		Services      func(childComplexity int, first *int, offset *int) int
+		Resources     func(childComplexity int, where map[string]any, first *int, offset *int) int
+		Services      func(childComplexity int, where map[string]any, first *int, offset *int) int
 		Tags          func(childComplexity int) int
 		Type          func(childComplexity int) int
 		UpdatedAt     func(childComplexity int) int
@@ -285,7 +285,7 @@ type ComplexityRoot struct {
 	Library struct {
 		CreatedAt            func(childComplexity int) int
 		CreatedBy            func(childComplexity int) int
-		Dependents           func(childComplexity int, first *int, offset *int) int
+		Dependents           func(childComplexity int, where map[string]any, first *int, offset *int) int
 		Description          func(childComplexity int) int
 		GeneralAccess        func(childComplexity int) int
 		ID                   func(childComplexity int) int
@@ -303,7 +303,7 @@ type ComplexityRoot struct {
 		ProviderResourceKey  func(childComplexity int) int
 		ProviderResourceType func(childComplexity int) int
 		ProviderType         func(childComplexity int) int
-		Repositories         func(childComplexity int, first *int, offset *int) int
+		Repositories         func(childComplexity int, where map[string]any, first *int, offset *int) int
 		Requirements         func(childComplexity int) int
 		Tags                 func(childComplexity int) int
 		Type                 func(childComplexity int) int
@@ -325,7 +325,7 @@ type ComplexityRoot struct {
 	Manifest struct {
 		CreatedAt            func(childComplexity int) int
 		CreatedBy            func(childComplexity int) int
-		Dependencies         func(childComplexity int, first *int, offset *int) int
+		Dependencies         func(childComplexity int, where map[string]any, first *int, offset *int) int
 		Description          func(childComplexity int) int
 		GeneralAccess        func(childComplexity int) int
 		ID                   func(childComplexity int) int
@@ -342,7 +342,7 @@ type ComplexityRoot struct {
 		ProviderResourceType func(childComplexity int) int
 		ProviderType         func(childComplexity int) int
 		RepoPath             func(childComplexity int) int
-		Repositories         func(childComplexity int, first *int, offset *int) int
+		Repositories         func(childComplexity int, where map[string]any, first *int, offset *int) int
 		Tags                 func(childComplexity int) int
 		TotalDependencies    func(childComplexity int) int
 		Type                 func(childComplexity int) int
@@ -425,7 +425,7 @@ type ComplexityRoot struct {
 		PhotoURL      func(childComplexity int) int
 		Provisioned   func(childComplexity int) int
 		Tags          func(childComplexity int) int
-		Teams         func(childComplexity int, first *int, offset *int) int
+		Teams         func(childComplexity int, where map[string]any, first *int, offset *int) int
 		Type          func(childComplexity int) int
 		UpdatedAt     func(childComplexity int) int
 		UserID        func(childComplexity int) int
@@ -441,7 +441,7 @@ type ComplexityRoot struct {
 		APIKeys         func(childComplexity int) int
 		Domain          func(childComplexity int, slug string) int
 		Domains         func(childComplexity int, first *int, offset *int) int
-		Entities        func(childComplexity int, types []cartograph.EntityType, search *string, searchNameOnly *bool, sort *model.EntitySortInput, first *int, offset *int) int
+		Entities        func(childComplexity int, types []cartograph.EntityType, where map[string]any, search *string, searchNameOnly *bool, sort *model.EntitySortInput, first *int, offset *int) int
 		Entity          func(childComplexity int, id string) int
 		Graph           func(childComplexity int, from string, labels []string, direction cartograph.Direction, maxDepth int, limit int) int
 		Impact          func(childComplexity int, entityID string, maxDepth int, limit int) int
@@ -466,10 +466,10 @@ type ComplexityRoot struct {
 		ID                   func(childComplexity int) int
 		Languages            func(childComplexity int) int
 		LastChangedBy        func(childComplexity int) int
-		Libraries            func(childComplexity int, first *int, offset *int) int
+		Libraries            func(childComplexity int, where map[string]any, first *int, offset *int) int
 		Links                func(childComplexity int) int
 		Location             func(childComplexity int) int
-		Manifests            func(childComplexity int, first *int, offset *int) int
+		Manifests            func(childComplexity int, where map[string]any, first *int, offset *int) int
 		MetaTags             func(childComplexity int) int
 		Name                 func(childComplexity int) int
 		OrgID                func(childComplexity int) int
@@ -481,7 +481,7 @@ type ComplexityRoot struct {
 		ProviderResourceType func(childComplexity int) int
 		ProviderType         func(childComplexity int) int
 		Release              func(childComplexity int) int
-		Services             func(childComplexity int, first *int, offset *int) int
+		Services             func(childComplexity int, where map[string]any, first *int, offset *int) int
 		Tags                 func(childComplexity int) int
 		Type                 func(childComplexity int) int
 		URL                  func(childComplexity int) int
@@ -495,14 +495,14 @@ type ComplexityRoot struct {
 	}
 
 	Resource struct {
-		Children             func(childComplexity int, first *int, offset *int) int
+		Children             func(childComplexity int, where map[string]any, first *int, offset *int) int
 		Cost                 func(childComplexity int, from string, to string) int
 		CreatedAt            func(childComplexity int) int
 		CreatedBy            func(childComplexity int) int
 		DeepLinkURL          func(childComplexity int) int
 		Description          func(childComplexity int) int
 		Details              func(childComplexity int) int
-		Environments         func(childComplexity int, first *int, offset *int) int
+		Environments         func(childComplexity int, where map[string]any, first *int, offset *int) int
 		GeneralAccess        func(childComplexity int) int
 		ID                   func(childComplexity int) int
 		LastChangedBy        func(childComplexity int) int
@@ -512,7 +512,7 @@ type ComplexityRoot struct {
 		Name                 func(childComplexity int) int
 		OrgID                func(childComplexity int) int
 		Origin               func(childComplexity int) int
-		Parents              func(childComplexity int, first *int, offset *int) int
+		Parents              func(childComplexity int, where map[string]any, first *int, offset *int) int
 		Permissions          func(childComplexity int) int
 		Provider             func(childComplexity int) int
 		ProviderAccountID    func(childComplexity int) int
@@ -522,8 +522,8 @@ type ComplexityRoot struct {
 		Tags                 func(childComplexity int) int
 		Type                 func(childComplexity int) int
 		UpdatedAt            func(childComplexity int) int
-		UsedBy               func(childComplexity int, first *int, offset *int) int
-		Uses                 func(childComplexity int, first *int, offset *int) int
+		UsedBy               func(childComplexity int, where map[string]any, first *int, offset *int) int
+		Uses                 func(childComplexity int, where map[string]any, first *int, offset *int) int
 	}
 
 	ResourcePage struct {
@@ -533,14 +533,14 @@ type ComplexityRoot struct {
 	}
 
 	Service struct {
-		Applications   func(childComplexity int, first *int, offset *int) int
+		Applications   func(childComplexity int, where map[string]any, first *int, offset *int) int
 		Cost           func(childComplexity int, from string, to string, includeDependencies bool) int
 		CreatedAt      func(childComplexity int) int
 		CreatedBy      func(childComplexity int) int
-		Dependencies   func(childComplexity int, first *int, offset *int) int
-		Dependents     func(childComplexity int, first *int, offset *int) int
+		Dependencies   func(childComplexity int, where map[string]any, first *int, offset *int) int
+		Dependents     func(childComplexity int, where map[string]any, first *int, offset *int) int
 		Description    func(childComplexity int) int
-		Environments   func(childComplexity int, first *int, offset *int) int
+		Environments   func(childComplexity int, where map[string]any, first *int, offset *int) int
 		GeneralAccess  func(childComplexity int) int
 		ID             func(childComplexity int) int
 		Languages      func(childComplexity int) int
@@ -552,9 +552,9 @@ type ComplexityRoot struct {
 		OrgID          func(childComplexity int) int
 		Origin         func(childComplexity int) int
 		Permissions    func(childComplexity int) int
-		Repositories   func(childComplexity int, first *int, offset *int) int
+		Repositories   func(childComplexity int, where map[string]any, first *int, offset *int) int
 		RepositoryPath func(childComplexity int) int
-		Systems        func(childComplexity int, first *int, offset *int) int
+		Systems        func(childComplexity int, where map[string]any, first *int, offset *int) int
 		Tags           func(childComplexity int) int
 		Type           func(childComplexity int) int
 		UpdatedAt      func(childComplexity int) int
@@ -591,8 +591,8 @@ type ComplexityRoot struct {
 		Cost          func(childComplexity int, from string, to string) int
 		CreatedAt     func(childComplexity int) int
 		CreatedBy     func(childComplexity int) int
-		Dependencies  func(childComplexity int, first *int, offset *int) int
-		Dependents    func(childComplexity int, first *int, offset *int) int
+		Dependencies  func(childComplexity int, where map[string]any, first *int, offset *int) int
+		Dependents    func(childComplexity int, where map[string]any, first *int, offset *int) int
 		Description   func(childComplexity int) int
 		GeneralAccess func(childComplexity int) int
 		ID            func(childComplexity int) int
@@ -603,7 +603,7 @@ type ComplexityRoot struct {
 		OrgID         func(childComplexity int) int
 		Origin        func(childComplexity int) int
 		Permissions   func(childComplexity int) int
-		Services      func(childComplexity int, first *int, offset *int) int
+		Services      func(childComplexity int, where map[string]any, first *int, offset *int) int
 		Tags          func(childComplexity int) int
 		Type          func(childComplexity int) int
 		UpdatedAt     func(childComplexity int) int
@@ -623,7 +623,7 @@ type ComplexityRoot struct {
 		ID            func(childComplexity int) int
 		LastChangedBy func(childComplexity int) int
 		Links         func(childComplexity int) int
-		Members       func(childComplexity int, first *int, offset *int) int
+		Members       func(childComplexity int, where map[string]any, first *int, offset *int) int
 		MetaTags      func(childComplexity int) int
 		Name          func(childComplexity int) int
 		OrgID         func(childComplexity int) int
@@ -666,9 +666,9 @@ type ComplexityRoot struct {
 
 type ApplicationResolver interface {
 	Cost(ctx context.Context, obj *model.Application, from string, to string) (*cartograph.CostRollup, error)
-	Services(ctx context.Context, obj *model.Application, first *int, offset *int) (*model.ServicePage, error)
-	Dependencies(ctx context.Context, obj *model.Application, first *int, offset *int) (*model.ApplicationPage, error)
-	Dependents(ctx context.Context, obj *model.Application, first *int, offset *int) (*model.ApplicationPage, error)
+	Services(ctx context.Context, obj *model.Application, where map[string]any, first *int, offset *int) (*model.ServicePage, error)
+	Dependencies(ctx context.Context, obj *model.Application, where map[string]any, first *int, offset *int) (*model.ApplicationPage, error)
+	Dependents(ctx context.Context, obj *model.Application, where map[string]any, first *int, offset *int) (*model.ApplicationPage, error)
 }
 type ApplicationPageResolver interface {
 	TotalCount(ctx context.Context, obj *model.ApplicationPage) (int, error)
@@ -698,8 +698,8 @@ type EntityPageResolver interface {
 }
 type EnvironmentResolver interface {
 	Cost(ctx context.Context, obj *model.Environment, from string, to string) (*cartograph.CostRollup, error)
-	Resources(ctx context.Context, obj *model.Environment, first *int, offset *int) (*model.ResourcePage, error)
-	Services(ctx context.Context, obj *model.Environment, first *int, offset *int) (*model.ServicePage, error)
+	Resources(ctx context.Context, obj *model.Environment, where map[string]any, first *int, offset *int) (*model.ResourcePage, error)
+	Services(ctx context.Context, obj *model.Environment, where map[string]any, first *int, offset *int) (*model.ServicePage, error)
 }
 type EnvironmentPageResolver interface {
 	TotalCount(ctx context.Context, obj *model.EnvironmentPage) (int, error)
@@ -711,15 +711,15 @@ type ImpactGroupResolver interface {
 	Entities(ctx context.Context, obj *cartograph.ImpactGroup) ([]model.Entity, error)
 }
 type LibraryResolver interface {
-	Dependents(ctx context.Context, obj *model.Library, first *int, offset *int) (*model.ManifestPage, error)
-	Repositories(ctx context.Context, obj *model.Library, first *int, offset *int) (*model.RepositoryPage, error)
+	Dependents(ctx context.Context, obj *model.Library, where map[string]any, first *int, offset *int) (*model.ManifestPage, error)
+	Repositories(ctx context.Context, obj *model.Library, where map[string]any, first *int, offset *int) (*model.RepositoryPage, error)
 }
 type LibraryPageResolver interface {
 	TotalCount(ctx context.Context, obj *model.LibraryPage) (int, error)
 }
 type ManifestResolver interface {
-	Dependencies(ctx context.Context, obj *model.Manifest, first *int, offset *int) (*model.LibraryPage, error)
-	Repositories(ctx context.Context, obj *model.Manifest, first *int, offset *int) (*model.RepositoryPage, error)
+	Dependencies(ctx context.Context, obj *model.Manifest, where map[string]any, first *int, offset *int) (*model.LibraryPage, error)
+	Repositories(ctx context.Context, obj *model.Manifest, where map[string]any, first *int, offset *int) (*model.RepositoryPage, error)
 }
 type ManifestPageResolver interface {
 	TotalCount(ctx context.Context, obj *model.ManifestPage) (int, error)
@@ -766,7 +766,7 @@ type MutationResolver interface {
 	ApplyServiceSync(ctx context.Context, services json.RawMessage, dependencies json.RawMessage, metatagMappingName string) (*cartograph.SyncResult, error)
 }
 type PersonResolver interface {
-	Teams(ctx context.Context, obj *model.Person, first *int, offset *int) (*model.TeamPage, error)
+	Teams(ctx context.Context, obj *model.Person, where map[string]any, first *int, offset *int) (*model.TeamPage, error)
 }
 type PersonPageResolver interface {
 	TotalCount(ctx context.Context, obj *model.PersonPage) (int, error)
@@ -777,38 +777,38 @@ type QueryResolver interface {
 	Domains(ctx context.Context, first *int, offset *int) (*model.DomainPage, error)
 	Domain(ctx context.Context, slug string) (*cartograph.Domain, error)
 	Entity(ctx context.Context, id string) (model.Entity, error)
-	Entities(ctx context.Context, types []cartograph.EntityType, search *string, searchNameOnly *bool, sort *model.EntitySortInput, first *int, offset *int) (*model.EntityPage, error)
+	Entities(ctx context.Context, types []cartograph.EntityType, where map[string]any, search *string, searchNameOnly *bool, sort *model.EntitySortInput, first *int, offset *int) (*model.EntityPage, error)
 	Graph(ctx context.Context, from string, labels []string, direction cartograph.Direction, maxDepth int, limit int) (*cartograph.WalkResult, error)
 	Impact(ctx context.Context, entityID string, maxDepth int, limit int) (*model.Impact, error)
 	ServiceSyncDiff(ctx context.Context, services []map[string]any, metatagMappingName string) (*cartograph.SyncResult, error)
 }
 type RepositoryResolver interface {
-	Services(ctx context.Context, obj *model.Repository, first *int, offset *int) (*model.ServicePage, error)
-	Libraries(ctx context.Context, obj *model.Repository, first *int, offset *int) (*model.LibraryPage, error)
-	Manifests(ctx context.Context, obj *model.Repository, first *int, offset *int) (*model.ManifestPage, error)
+	Services(ctx context.Context, obj *model.Repository, where map[string]any, first *int, offset *int) (*model.ServicePage, error)
+	Libraries(ctx context.Context, obj *model.Repository, where map[string]any, first *int, offset *int) (*model.LibraryPage, error)
+	Manifests(ctx context.Context, obj *model.Repository, where map[string]any, first *int, offset *int) (*model.ManifestPage, error)
 }
 type RepositoryPageResolver interface {
 	TotalCount(ctx context.Context, obj *model.RepositoryPage) (int, error)
 }
 type ResourceResolver interface {
 	Cost(ctx context.Context, obj *model.Resource, from string, to string) (*cartograph.CostRollup, error)
-	Environments(ctx context.Context, obj *model.Resource, first *int, offset *int) (*model.EnvironmentPage, error)
-	Parents(ctx context.Context, obj *model.Resource, first *int, offset *int) (*model.ResourcePage, error)
-	Children(ctx context.Context, obj *model.Resource, first *int, offset *int) (*model.ResourcePage, error)
-	Uses(ctx context.Context, obj *model.Resource, first *int, offset *int) (*model.ResourcePage, error)
-	UsedBy(ctx context.Context, obj *model.Resource, first *int, offset *int) (*model.ResourcePage, error)
+	Environments(ctx context.Context, obj *model.Resource, where map[string]any, first *int, offset *int) (*model.EnvironmentPage, error)
+	Parents(ctx context.Context, obj *model.Resource, where map[string]any, first *int, offset *int) (*model.ResourcePage, error)
+	Children(ctx context.Context, obj *model.Resource, where map[string]any, first *int, offset *int) (*model.ResourcePage, error)
+	Uses(ctx context.Context, obj *model.Resource, where map[string]any, first *int, offset *int) (*model.ResourcePage, error)
+	UsedBy(ctx context.Context, obj *model.Resource, where map[string]any, first *int, offset *int) (*model.ResourcePage, error)
 }
 type ResourcePageResolver interface {
 	TotalCount(ctx context.Context, obj *model.ResourcePage) (int, error)
 }
 type ServiceResolver interface {
 	Cost(ctx context.Context, obj *model.Service, from string, to string, includeDependencies bool) (*cartograph.CostRollup, error)
-	Dependencies(ctx context.Context, obj *model.Service, first *int, offset *int) (*model.ServicePage, error)
-	Dependents(ctx context.Context, obj *model.Service, first *int, offset *int) (*model.ServicePage, error)
-	Environments(ctx context.Context, obj *model.Service, first *int, offset *int) (*model.EnvironmentPage, error)
-	Systems(ctx context.Context, obj *model.Service, first *int, offset *int) (*model.SystemPage, error)
-	Applications(ctx context.Context, obj *model.Service, first *int, offset *int) (*model.ApplicationPage, error)
-	Repositories(ctx context.Context, obj *model.Service, first *int, offset *int) (*model.RepositoryPage, error)
+	Dependencies(ctx context.Context, obj *model.Service, where map[string]any, first *int, offset *int) (*model.ServicePage, error)
+	Dependents(ctx context.Context, obj *model.Service, where map[string]any, first *int, offset *int) (*model.ServicePage, error)
+	Environments(ctx context.Context, obj *model.Service, where map[string]any, first *int, offset *int) (*model.EnvironmentPage, error)
+	Systems(ctx context.Context, obj *model.Service, where map[string]any, first *int, offset *int) (*model.SystemPage, error)
+	Applications(ctx context.Context, obj *model.Service, where map[string]any, first *int, offset *int) (*model.ApplicationPage, error)
+	Repositories(ctx context.Context, obj *model.Service, where map[string]any, first *int, offset *int) (*model.RepositoryPage, error)
 }
 type ServicePageResolver interface {
 	TotalCount(ctx context.Context, obj *model.ServicePage) (int, error)
@@ -822,15 +822,15 @@ type ServiceSyncServicesResolver interface {
 }
 type SystemResolver interface {
 	Cost(ctx context.Context, obj *model.System, from string, to string) (*cartograph.CostRollup, error)
-	Services(ctx context.Context, obj *model.System, first *int, offset *int) (*model.ServicePage, error)
-	Dependencies(ctx context.Context, obj *model.System, first *int, offset *int) (*model.SystemPage, error)
-	Dependents(ctx context.Context, obj *model.System, first *int, offset *int) (*model.SystemPage, error)
+	Services(ctx context.Context, obj *model.System, where map[string]any, first *int, offset *int) (*model.ServicePage, error)
+	Dependencies(ctx context.Context, obj *model.System, where map[string]any, first *int, offset *int) (*model.SystemPage, error)
+	Dependents(ctx context.Context, obj *model.System, where map[string]any, first *int, offset *int) (*model.SystemPage, error)
 }
 type SystemPageResolver interface {
 	TotalCount(ctx context.Context, obj *model.SystemPage) (int, error)
 }
 type TeamResolver interface {
-	Members(ctx context.Context, obj *model.Team, first *int, offset *int) (*model.PersonPage, error)
+	Members(ctx context.Context, obj *model.Team, where map[string]any, first *int, offset *int) (*model.PersonPage, error)
 }
 type TeamPageResolver interface {
 	TotalCount(ctx context.Context, obj *model.TeamPage) (int, error)
@@ -1039,7 +1039,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Application.Dependencies(childComplexity, args["first"].(*int), args["offset"].(*int)), true
+		return e.ComplexityRoot.Application.Dependencies(childComplexity, args["where"].(map[string]any), args["first"].(*int), args["offset"].(*int)), true
 	case "Application.dependents":
 		if e.ComplexityRoot.Application.Dependents == nil {
 			break
@@ -1050,7 +1050,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Application.Dependents(childComplexity, args["first"].(*int), args["offset"].(*int)), true
+		return e.ComplexityRoot.Application.Dependents(childComplexity, args["where"].(map[string]any), args["first"].(*int), args["offset"].(*int)), true
 	case "Application.description":
 		if e.ComplexityRoot.Application.Description == nil {
 			break
@@ -1121,7 +1121,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Application.Services(childComplexity, args["first"].(*int), args["offset"].(*int)), true
+		return e.ComplexityRoot.Application.Services(childComplexity, args["where"].(map[string]any), args["first"].(*int), args["offset"].(*int)), true
 	case "Application.tags":
 		if e.ComplexityRoot.Application.Tags == nil {
 			break
@@ -1669,7 +1669,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Environment.Resources(childComplexity, args["first"].(*int), args["offset"].(*int)), true
+		return e.ComplexityRoot.Environment.Resources(childComplexity, args["where"].(map[string]any), args["first"].(*int), args["offset"].(*int)), true
 	case "Environment.services":
 		if e.ComplexityRoot.Environment.Services == nil {
 			break
@@ -1680,7 +1680,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Environment.Services(childComplexity, args["first"].(*int), args["offset"].(*int)), true
+		return e.ComplexityRoot.Environment.Services(childComplexity, args["where"].(map[string]any), args["first"].(*int), args["offset"].(*int)), true
 	case "Environment.tags":
 		if e.ComplexityRoot.Environment.Tags == nil {
 			break
@@ -1811,7 +1811,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Library.Dependents(childComplexity, args["first"].(*int), args["offset"].(*int)), true
+		return e.ComplexityRoot.Library.Dependents(childComplexity, args["where"].(map[string]any), args["first"].(*int), args["offset"].(*int)), true
 	case "Library.description":
 		if e.ComplexityRoot.Library.Description == nil {
 			break
@@ -1924,7 +1924,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Library.Repositories(childComplexity, args["first"].(*int), args["offset"].(*int)), true
+		return e.ComplexityRoot.Library.Repositories(childComplexity, args["where"].(map[string]any), args["first"].(*int), args["offset"].(*int)), true
 	case "Library.requirements":
 		if e.ComplexityRoot.Library.Requirements == nil {
 			break
@@ -2010,7 +2010,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Manifest.Dependencies(childComplexity, args["first"].(*int), args["offset"].(*int)), true
+		return e.ComplexityRoot.Manifest.Dependencies(childComplexity, args["where"].(map[string]any), args["first"].(*int), args["offset"].(*int)), true
 	case "Manifest.description":
 		if e.ComplexityRoot.Manifest.Description == nil {
 			break
@@ -2117,7 +2117,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Manifest.Repositories(childComplexity, args["first"].(*int), args["offset"].(*int)), true
+		return e.ComplexityRoot.Manifest.Repositories(childComplexity, args["where"].(map[string]any), args["first"].(*int), args["offset"].(*int)), true
 	case "Manifest.tags":
 		if e.ComplexityRoot.Manifest.Tags == nil {
 			break
@@ -2747,7 +2747,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Person.Teams(childComplexity, args["first"].(*int), args["offset"].(*int)), true
+		return e.ComplexityRoot.Person.Teams(childComplexity, args["where"].(map[string]any), args["first"].(*int), args["offset"].(*int)), true
 	case "Person.type":
 		if e.ComplexityRoot.Person.Type == nil {
 			break
@@ -2824,7 +2824,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Entities(childComplexity, args["types"].([]cartograph.EntityType), args["search"].(*string), args["searchNameOnly"].(*bool), args["sort"].(*model.EntitySortInput), args["first"].(*int), args["offset"].(*int)), true
+		return e.ComplexityRoot.Query.Entities(childComplexity, args["types"].([]cartograph.EntityType), args["where"].(map[string]any), args["search"].(*string), args["searchNameOnly"].(*bool), args["sort"].(*model.EntitySortInput), args["first"].(*int), args["offset"].(*int)), true
 	case "Query.entity":
 		if e.ComplexityRoot.Query.Entity == nil {
 			break
@@ -2966,7 +2966,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Repository.Libraries(childComplexity, args["first"].(*int), args["offset"].(*int)), true
+		return e.ComplexityRoot.Repository.Libraries(childComplexity, args["where"].(map[string]any), args["first"].(*int), args["offset"].(*int)), true
 	case "Repository.links":
 		if e.ComplexityRoot.Repository.Links == nil {
 			break
@@ -2989,7 +2989,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Repository.Manifests(childComplexity, args["first"].(*int), args["offset"].(*int)), true
+		return e.ComplexityRoot.Repository.Manifests(childComplexity, args["where"].(map[string]any), args["first"].(*int), args["offset"].(*int)), true
 	case "Repository.metaTags":
 		if e.ComplexityRoot.Repository.MetaTags == nil {
 			break
@@ -3066,7 +3066,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Repository.Services(childComplexity, args["first"].(*int), args["offset"].(*int)), true
+		return e.ComplexityRoot.Repository.Services(childComplexity, args["where"].(map[string]any), args["first"].(*int), args["offset"].(*int)), true
 	case "Repository.tags":
 		if e.ComplexityRoot.Repository.Tags == nil {
 			break
@@ -3121,7 +3121,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Resource.Children(childComplexity, args["first"].(*int), args["offset"].(*int)), true
+		return e.ComplexityRoot.Resource.Children(childComplexity, args["where"].(map[string]any), args["first"].(*int), args["offset"].(*int)), true
 	case "Resource.cost":
 		if e.ComplexityRoot.Resource.Cost == nil {
 			break
@@ -3173,7 +3173,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Resource.Environments(childComplexity, args["first"].(*int), args["offset"].(*int)), true
+		return e.ComplexityRoot.Resource.Environments(childComplexity, args["where"].(map[string]any), args["first"].(*int), args["offset"].(*int)), true
 	case "Resource.generalAccess":
 		if e.ComplexityRoot.Resource.GeneralAccess == nil {
 			break
@@ -3238,7 +3238,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Resource.Parents(childComplexity, args["first"].(*int), args["offset"].(*int)), true
+		return e.ComplexityRoot.Resource.Parents(childComplexity, args["where"].(map[string]any), args["first"].(*int), args["offset"].(*int)), true
 	case "Resource.permissions":
 		if e.ComplexityRoot.Resource.Permissions == nil {
 			break
@@ -3303,7 +3303,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Resource.UsedBy(childComplexity, args["first"].(*int), args["offset"].(*int)), true
+		return e.ComplexityRoot.Resource.UsedBy(childComplexity, args["where"].(map[string]any), args["first"].(*int), args["offset"].(*int)), true
 	case "Resource.uses":
 		if e.ComplexityRoot.Resource.Uses == nil {
 			break
@@ -3314,7 +3314,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Resource.Uses(childComplexity, args["first"].(*int), args["offset"].(*int)), true
+		return e.ComplexityRoot.Resource.Uses(childComplexity, args["where"].(map[string]any), args["first"].(*int), args["offset"].(*int)), true
 
 	case "ResourcePage.hasNextPage":
 		if e.ComplexityRoot.ResourcePage.HasNextPage == nil {
@@ -3345,7 +3345,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Service.Applications(childComplexity, args["first"].(*int), args["offset"].(*int)), true
+		return e.ComplexityRoot.Service.Applications(childComplexity, args["where"].(map[string]any), args["first"].(*int), args["offset"].(*int)), true
 	case "Service.cost":
 		if e.ComplexityRoot.Service.Cost == nil {
 			break
@@ -3379,7 +3379,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Service.Dependencies(childComplexity, args["first"].(*int), args["offset"].(*int)), true
+		return e.ComplexityRoot.Service.Dependencies(childComplexity, args["where"].(map[string]any), args["first"].(*int), args["offset"].(*int)), true
 	case "Service.dependents":
 		if e.ComplexityRoot.Service.Dependents == nil {
 			break
@@ -3390,7 +3390,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Service.Dependents(childComplexity, args["first"].(*int), args["offset"].(*int)), true
+		return e.ComplexityRoot.Service.Dependents(childComplexity, args["where"].(map[string]any), args["first"].(*int), args["offset"].(*int)), true
 	case "Service.description":
 		if e.ComplexityRoot.Service.Description == nil {
 			break
@@ -3407,7 +3407,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Service.Environments(childComplexity, args["first"].(*int), args["offset"].(*int)), true
+		return e.ComplexityRoot.Service.Environments(childComplexity, args["where"].(map[string]any), args["first"].(*int), args["offset"].(*int)), true
 	case "Service.generalAccess":
 		if e.ComplexityRoot.Service.GeneralAccess == nil {
 			break
@@ -3484,7 +3484,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Service.Repositories(childComplexity, args["first"].(*int), args["offset"].(*int)), true
+		return e.ComplexityRoot.Service.Repositories(childComplexity, args["where"].(map[string]any), args["first"].(*int), args["offset"].(*int)), true
 	case "Service.repositoryPath":
 		if e.ComplexityRoot.Service.RepositoryPath == nil {
 			break
@@ -3501,7 +3501,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Service.Systems(childComplexity, args["first"].(*int), args["offset"].(*int)), true
+		return e.ComplexityRoot.Service.Systems(childComplexity, args["where"].(map[string]any), args["first"].(*int), args["offset"].(*int)), true
 	case "Service.tags":
 		if e.ComplexityRoot.Service.Tags == nil {
 			break
@@ -3631,7 +3631,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.System.Dependencies(childComplexity, args["first"].(*int), args["offset"].(*int)), true
+		return e.ComplexityRoot.System.Dependencies(childComplexity, args["where"].(map[string]any), args["first"].(*int), args["offset"].(*int)), true
 	case "System.dependents":
 		if e.ComplexityRoot.System.Dependents == nil {
 			break
@@ -3642,7 +3642,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.System.Dependents(childComplexity, args["first"].(*int), args["offset"].(*int)), true
+		return e.ComplexityRoot.System.Dependents(childComplexity, args["where"].(map[string]any), args["first"].(*int), args["offset"].(*int)), true
 	case "System.description":
 		if e.ComplexityRoot.System.Description == nil {
 			break
@@ -3713,7 +3713,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.System.Services(childComplexity, args["first"].(*int), args["offset"].(*int)), true
+		return e.ComplexityRoot.System.Services(childComplexity, args["where"].(map[string]any), args["first"].(*int), args["offset"].(*int)), true
 	case "System.tags":
 		if e.ComplexityRoot.System.Tags == nil {
 			break
@@ -3804,7 +3804,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Team.Members(childComplexity, args["first"].(*int), args["offset"].(*int)), true
+		return e.ComplexityRoot.Team.Members(childComplexity, args["where"].(map[string]any), args["first"].(*int), args["offset"].(*int)), true
 	case "Team.metaTags":
 		if e.ComplexityRoot.Team.MetaTags == nil {
 			break
@@ -3961,6 +3961,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateSystemInput", ec.unmarshalInputCreateSystemInput),
 			graphql.NewInputUnmarshaler("CreateTeamInput", ec.unmarshalInputCreateTeamInput),
 			graphql.NewInputUnmarshaler("EntitySortInput", ec.unmarshalInputEntitySortInput),
+			graphql.NewInputUnmarshaler("EntityWhere", ec.unmarshalInputEntityWhere),
 			graphql.NewInputUnmarshaler("LinkInput", ec.unmarshalInputLinkInput),
 			graphql.NewInputUnmarshaler("MetaTagInput", ec.unmarshalInputMetaTagInput),
 			graphql.NewInputUnmarshaler("ParentInput", ec.unmarshalInputParentInput),
@@ -4950,7 +4951,7 @@ extend type Query {
   (or, unless searchNameOnly, description or tags) contains search in any
   case, sorted by sort (default name), a page at a time.
   """
-  entities(types: [EntityType!], search: String, searchNameOnly: Boolean = false, sort: EntitySortInput, first: Int = 20, offset: Int = 0): EntityPage!
+  entities(types: [EntityType!], where: EntityWhere, search: String, searchNameOnly: Boolean = false, sort: EntitySortInput, first: Int = 20, offset: Int = 0): EntityPage!
 }
 
 extend type Mutation {
@@ -4983,6 +4984,39 @@ extend type Mutation {
   deleteEntity(id: ID!): Boolean!
   "Replaces an entity's whole list of meta tags (allowed on DISCOVERY entities)."
   setMetaTags(id: ID!, metaTags: [MetaTagInput!]!): Entity!
+}
+
+"""
+A condition on entities. Combine with and, or, not. A field condition names
+field (name, description, type, provider, providerResourceKey, tags,
+metaTags.<name>, createDateTime, or a field of the entity's type such as
+lifecycle) and one or more operators, all of which must hold. A relation
+condition names relation (a relation field of the entity's type:
+environments, dependencies, resources...) and some, every or none.
+"""
+input EntityWhere {
+  and: [EntityWhere!]
+  or: [EntityWhere!]
+  not: EntityWhere
+  field: String
+  eq: JSON
+  ne: JSON
+  in: [JSON!]
+  nin: [JSON!]
+  "SQL LIKE pattern, any case: % and _ are wildcards."
+  ilike: String
+  "Substring, any case."
+  contains: String
+  startsWith: String
+  gt: JSON
+  gte: JSON
+  lt: JSON
+  lte: JSON
+  exists: Boolean
+  relation: String
+  some: EntityWhere
+  every: EntityWhere
+  none: EntityWhere
 }
 `, BuiltIn: false},
 	{Name: "../schema/costs.graphqls", Input: `# Daily resource costs rolled up along relations, computed at query time.
@@ -5283,88 +5317,88 @@ type TeamPage {
 
 extend type Service {
   "Services this service depends on. (depends_on, outgoing)"
-  dependencies(first: Int = 20, offset: Int = 0): ServicePage!
+  dependencies(where: EntityWhere, first: Int = 20, offset: Int = 0): ServicePage!
   "Services that depend on this service. (depends_on, incoming)"
-  dependents(first: Int = 20, offset: Int = 0): ServicePage!
+  dependents(where: EntityWhere, first: Int = 20, offset: Int = 0): ServicePage!
   "The service's environments. (has_environment, outgoing)"
-  environments(first: Int = 20, offset: Int = 0): EnvironmentPage!
+  environments(where: EntityWhere, first: Int = 20, offset: Int = 0): EnvironmentPage!
   "Systems the service is part of. (part_of, outgoing)"
-  systems(first: Int = 20, offset: Int = 0): SystemPage!
+  systems(where: EntityWhere, first: Int = 20, offset: Int = 0): SystemPage!
   "Applications the service belongs to. (belongs_to, outgoing)"
-  applications(first: Int = 20, offset: Int = 0): ApplicationPage!
+  applications(where: EntityWhere, first: Int = 20, offset: Int = 0): ApplicationPage!
   "The service's repositories. (has_repository, outgoing)"
-  repositories(first: Int = 20, offset: Int = 0): RepositoryPage!
+  repositories(where: EntityWhere, first: Int = 20, offset: Int = 0): RepositoryPage!
 }
 
 extend type Environment {
   "Resources the environment contains. (contains, outgoing)"
-  resources(first: Int = 20, offset: Int = 0): ResourcePage!
+  resources(where: EntityWhere, first: Int = 20, offset: Int = 0): ResourcePage!
   "Services that have this environment. (has_environment, incoming)"
-  services(first: Int = 20, offset: Int = 0): ServicePage!
+  services(where: EntityWhere, first: Int = 20, offset: Int = 0): ServicePage!
 }
 
 extend type Resource {
   "Environments that contain the resource. (contains, incoming)"
-  environments(first: Int = 20, offset: Int = 0): EnvironmentPage!
+  environments(where: EntityWhere, first: Int = 20, offset: Int = 0): EnvironmentPage!
   "Resources this one is a child of (a pod's deployment). (child_of, outgoing)"
-  parents(first: Int = 20, offset: Int = 0): ResourcePage!
+  parents(where: EntityWhere, first: Int = 20, offset: Int = 0): ResourcePage!
   "Resources that are children of this one. (child_of, incoming)"
-  children(first: Int = 20, offset: Int = 0): ResourcePage!
+  children(where: EntityWhere, first: Int = 20, offset: Int = 0): ResourcePage!
   "Resources this one uses. (uses, outgoing)"
-  uses(first: Int = 20, offset: Int = 0): ResourcePage!
+  uses(where: EntityWhere, first: Int = 20, offset: Int = 0): ResourcePage!
   "Resources that use this one. (uses, incoming)"
-  usedBy(first: Int = 20, offset: Int = 0): ResourcePage!
+  usedBy(where: EntityWhere, first: Int = 20, offset: Int = 0): ResourcePage!
 }
 
 extend type System {
   "Services that are part of the system. (part_of, incoming)"
-  services(first: Int = 20, offset: Int = 0): ServicePage!
+  services(where: EntityWhere, first: Int = 20, offset: Int = 0): ServicePage!
   "Systems this system depends on. (depends_on, outgoing)"
-  dependencies(first: Int = 20, offset: Int = 0): SystemPage!
+  dependencies(where: EntityWhere, first: Int = 20, offset: Int = 0): SystemPage!
   "Systems that depend on this system. (depends_on, incoming)"
-  dependents(first: Int = 20, offset: Int = 0): SystemPage!
+  dependents(where: EntityWhere, first: Int = 20, offset: Int = 0): SystemPage!
 }
 
 extend type Application {
   "Services that belong to the application. (belongs_to, incoming)"
-  services(first: Int = 20, offset: Int = 0): ServicePage!
+  services(where: EntityWhere, first: Int = 20, offset: Int = 0): ServicePage!
   "Applications this one depends on. (depends_on, outgoing)"
-  dependencies(first: Int = 20, offset: Int = 0): ApplicationPage!
+  dependencies(where: EntityWhere, first: Int = 20, offset: Int = 0): ApplicationPage!
   "Applications that depend on this one. (depends_on, incoming)"
-  dependents(first: Int = 20, offset: Int = 0): ApplicationPage!
+  dependents(where: EntityWhere, first: Int = 20, offset: Int = 0): ApplicationPage!
 }
 
 extend type Repository {
   "Services built from the repository. (has_repository, incoming)"
-  services(first: Int = 20, offset: Int = 0): ServicePage!
+  services(where: EntityWhere, first: Int = 20, offset: Int = 0): ServicePage!
   "Libraries the repository publishes. (has_library, outgoing)"
-  libraries(first: Int = 20, offset: Int = 0): LibraryPage!
+  libraries(where: EntityWhere, first: Int = 20, offset: Int = 0): LibraryPage!
   "Manifests in the repository. (has_manifest, outgoing)"
-  manifests(first: Int = 20, offset: Int = 0): ManifestPage!
+  manifests(where: EntityWhere, first: Int = 20, offset: Int = 0): ManifestPage!
 }
 
 extend type Manifest {
   "Libraries the manifest depends on. (has_dependency, outgoing)"
-  dependencies(first: Int = 20, offset: Int = 0): LibraryPage!
+  dependencies(where: EntityWhere, first: Int = 20, offset: Int = 0): LibraryPage!
   "Repositories holding the manifest. (has_manifest, incoming)"
-  repositories(first: Int = 20, offset: Int = 0): RepositoryPage!
+  repositories(where: EntityWhere, first: Int = 20, offset: Int = 0): RepositoryPage!
 }
 
 extend type Library {
   "Manifests that depend on the library. (has_dependency, incoming)"
-  dependents(first: Int = 20, offset: Int = 0): ManifestPage!
+  dependents(where: EntityWhere, first: Int = 20, offset: Int = 0): ManifestPage!
   "Repositories publishing the library. (has_library, incoming)"
-  repositories(first: Int = 20, offset: Int = 0): RepositoryPage!
+  repositories(where: EntityWhere, first: Int = 20, offset: Int = 0): RepositoryPage!
 }
 
 extend type Team {
   "The team's members. (belongs_to, outgoing)"
-  members(first: Int = 20, offset: Int = 0): PersonPage!
+  members(where: EntityWhere, first: Int = 20, offset: Int = 0): PersonPage!
 }
 
 extend type Person {
   "Teams the person is a member of. (belongs_to, incoming)"
-  teams(first: Int = 20, offset: Int = 0): TeamPage!
+  teams(where: EntityWhere, first: Int = 20, offset: Int = 0): TeamPage!
 }
 `, BuiltIn: false},
 }
@@ -6587,66 +6621,90 @@ func (ec *executionContext) field_Application_cost_args(ctx context.Context, raw
 func (ec *executionContext) field_Application_dependencies_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOEntityWhere2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["offset"] = arg1
+	args["offset"] = arg2
 	return args, nil
 }
 
 func (ec *executionContext) field_Application_dependents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOEntityWhere2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["offset"] = arg1
+	args["offset"] = arg2
 	return args, nil
 }
 
 func (ec *executionContext) field_Application_services_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOEntityWhere2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["offset"] = arg1
+	args["offset"] = arg2
 	return args, nil
 }
 
@@ -6783,132 +6841,180 @@ func (ec *executionContext) field_Environment_cost_args(ctx context.Context, raw
 func (ec *executionContext) field_Environment_resources_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOEntityWhere2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["offset"] = arg1
+	args["offset"] = arg2
 	return args, nil
 }
 
 func (ec *executionContext) field_Environment_services_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOEntityWhere2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["offset"] = arg1
+	args["offset"] = arg2
 	return args, nil
 }
 
 func (ec *executionContext) field_Library_dependents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOEntityWhere2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["offset"] = arg1
+	args["offset"] = arg2
 	return args, nil
 }
 
 func (ec *executionContext) field_Library_repositories_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOEntityWhere2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["offset"] = arg1
+	args["offset"] = arg2
 	return args, nil
 }
 
 func (ec *executionContext) field_Manifest_dependencies_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOEntityWhere2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["offset"] = arg1
+	args["offset"] = arg2
 	return args, nil
 }
 
 func (ec *executionContext) field_Manifest_repositories_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOEntityWhere2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["offset"] = arg1
+	args["offset"] = arg2
 	return args, nil
 }
 
@@ -7613,22 +7719,30 @@ func (ec *executionContext) field_Mutation_upsertResources_args(ctx context.Cont
 func (ec *executionContext) field_Person_teams_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOEntityWhere2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["offset"] = arg1
+	args["offset"] = arg2
 	return args, nil
 }
 
@@ -7693,46 +7807,54 @@ func (ec *executionContext) field_Query_entities_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["types"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "search",
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOEntityWhere2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "search",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["search"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "searchNameOnly",
+	args["search"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "searchNameOnly",
 		func(ctx context.Context, v any) (*bool, error) {
 			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["searchNameOnly"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "sort",
+	args["searchNameOnly"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "sort",
 		func(ctx context.Context, v any) (*model.EntitySortInput, error) {
 			return ec.unmarshalOEntitySortInput2ᚖcartographᚋgraphᚋmodelᚐEntitySortInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["sort"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	args["sort"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
+	args["first"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["offset"] = arg5
+	args["offset"] = arg6
 	return args, nil
 }
 
@@ -7851,88 +7973,120 @@ func (ec *executionContext) field_Query_serviceSyncDiff_args(ctx context.Context
 func (ec *executionContext) field_Repository_libraries_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOEntityWhere2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["offset"] = arg1
+	args["offset"] = arg2
 	return args, nil
 }
 
 func (ec *executionContext) field_Repository_manifests_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOEntityWhere2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["offset"] = arg1
+	args["offset"] = arg2
 	return args, nil
 }
 
 func (ec *executionContext) field_Repository_services_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOEntityWhere2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["offset"] = arg1
+	args["offset"] = arg2
 	return args, nil
 }
 
 func (ec *executionContext) field_Resource_children_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOEntityWhere2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["offset"] = arg1
+	args["offset"] = arg2
 	return args, nil
 }
 
@@ -7961,110 +8115,150 @@ func (ec *executionContext) field_Resource_cost_args(ctx context.Context, rawArg
 func (ec *executionContext) field_Resource_environments_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOEntityWhere2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["offset"] = arg1
+	args["offset"] = arg2
 	return args, nil
 }
 
 func (ec *executionContext) field_Resource_parents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOEntityWhere2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["offset"] = arg1
+	args["offset"] = arg2
 	return args, nil
 }
 
 func (ec *executionContext) field_Resource_usedBy_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOEntityWhere2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["offset"] = arg1
+	args["offset"] = arg2
 	return args, nil
 }
 
 func (ec *executionContext) field_Resource_uses_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOEntityWhere2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["offset"] = arg1
+	args["offset"] = arg2
 	return args, nil
 }
 
 func (ec *executionContext) field_Service_applications_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOEntityWhere2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["offset"] = arg1
+	args["offset"] = arg2
 	return args, nil
 }
 
@@ -8101,110 +8295,150 @@ func (ec *executionContext) field_Service_cost_args(ctx context.Context, rawArgs
 func (ec *executionContext) field_Service_dependencies_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOEntityWhere2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["offset"] = arg1
+	args["offset"] = arg2
 	return args, nil
 }
 
 func (ec *executionContext) field_Service_dependents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOEntityWhere2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["offset"] = arg1
+	args["offset"] = arg2
 	return args, nil
 }
 
 func (ec *executionContext) field_Service_environments_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOEntityWhere2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["offset"] = arg1
+	args["offset"] = arg2
 	return args, nil
 }
 
 func (ec *executionContext) field_Service_repositories_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOEntityWhere2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["offset"] = arg1
+	args["offset"] = arg2
 	return args, nil
 }
 
 func (ec *executionContext) field_Service_systems_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOEntityWhere2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["offset"] = arg1
+	args["offset"] = arg2
 	return args, nil
 }
 
@@ -8233,88 +8467,120 @@ func (ec *executionContext) field_System_cost_args(ctx context.Context, rawArgs 
 func (ec *executionContext) field_System_dependencies_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOEntityWhere2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["offset"] = arg1
+	args["offset"] = arg2
 	return args, nil
 }
 
 func (ec *executionContext) field_System_dependents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOEntityWhere2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["offset"] = arg1
+	args["offset"] = arg2
 	return args, nil
 }
 
 func (ec *executionContext) field_System_services_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOEntityWhere2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["offset"] = arg1
+	args["offset"] = arg2
 	return args, nil
 }
 
 func (ec *executionContext) field_Team_members_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOEntityWhere2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["offset"] = arg1
+	args["offset"] = arg2
 	return args, nil
 }
 
@@ -9402,7 +9668,7 @@ func (ec *executionContext) _Application_services(ctx context.Context, field gra
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Application().Services(ctx, obj, fc.Args["first"].(*int), fc.Args["offset"].(*int))
+			return ec.Resolvers.Application().Services(ctx, obj, fc.Args["where"].(map[string]any), fc.Args["first"].(*int), fc.Args["offset"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ServicePage) graphql.Marshaler {
@@ -9446,7 +9712,7 @@ func (ec *executionContext) _Application_dependencies(ctx context.Context, field
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Application().Dependencies(ctx, obj, fc.Args["first"].(*int), fc.Args["offset"].(*int))
+			return ec.Resolvers.Application().Dependencies(ctx, obj, fc.Args["where"].(map[string]any), fc.Args["first"].(*int), fc.Args["offset"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ApplicationPage) graphql.Marshaler {
@@ -9490,7 +9756,7 @@ func (ec *executionContext) _Application_dependents(ctx context.Context, field g
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Application().Dependents(ctx, obj, fc.Args["first"].(*int), fc.Args["offset"].(*int))
+			return ec.Resolvers.Application().Dependents(ctx, obj, fc.Args["where"].(map[string]any), fc.Args["first"].(*int), fc.Args["offset"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ApplicationPage) graphql.Marshaler {
@@ -11706,7 +11972,7 @@ func (ec *executionContext) _Environment_resources(ctx context.Context, field gr
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Environment().Resources(ctx, obj, fc.Args["first"].(*int), fc.Args["offset"].(*int))
+			return ec.Resolvers.Environment().Resources(ctx, obj, fc.Args["where"].(map[string]any), fc.Args["first"].(*int), fc.Args["offset"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ResourcePage) graphql.Marshaler {
@@ -11750,7 +12016,7 @@ func (ec *executionContext) _Environment_services(ctx context.Context, field gra
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Environment().Services(ctx, obj, fc.Args["first"].(*int), fc.Args["offset"].(*int))
+			return ec.Resolvers.Environment().Services(ctx, obj, fc.Args["where"].(map[string]any), fc.Args["first"].(*int), fc.Args["offset"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ServicePage) graphql.Marshaler {
@@ -12717,7 +12983,7 @@ func (ec *executionContext) _Library_dependents(ctx context.Context, field graph
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Library().Dependents(ctx, obj, fc.Args["first"].(*int), fc.Args["offset"].(*int))
+			return ec.Resolvers.Library().Dependents(ctx, obj, fc.Args["where"].(map[string]any), fc.Args["first"].(*int), fc.Args["offset"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ManifestPage) graphql.Marshaler {
@@ -12761,7 +13027,7 @@ func (ec *executionContext) _Library_repositories(ctx context.Context, field gra
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Library().Repositories(ctx, obj, fc.Args["first"].(*int), fc.Args["offset"].(*int))
+			return ec.Resolvers.Library().Repositories(ctx, obj, fc.Args["where"].(map[string]any), fc.Args["first"].(*int), fc.Args["offset"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.RepositoryPage) graphql.Marshaler {
@@ -13476,7 +13742,7 @@ func (ec *executionContext) _Manifest_dependencies(ctx context.Context, field gr
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Manifest().Dependencies(ctx, obj, fc.Args["first"].(*int), fc.Args["offset"].(*int))
+			return ec.Resolvers.Manifest().Dependencies(ctx, obj, fc.Args["where"].(map[string]any), fc.Args["first"].(*int), fc.Args["offset"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.LibraryPage) graphql.Marshaler {
@@ -13520,7 +13786,7 @@ func (ec *executionContext) _Manifest_repositories(ctx context.Context, field gr
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Manifest().Repositories(ctx, obj, fc.Args["first"].(*int), fc.Args["offset"].(*int))
+			return ec.Resolvers.Manifest().Repositories(ctx, obj, fc.Args["where"].(map[string]any), fc.Args["first"].(*int), fc.Args["offset"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.RepositoryPage) graphql.Marshaler {
@@ -15997,7 +16263,7 @@ func (ec *executionContext) _Person_teams(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Person().Teams(ctx, obj, fc.Args["first"].(*int), fc.Args["offset"].(*int))
+			return ec.Resolvers.Person().Teams(ctx, obj, fc.Args["where"].(map[string]any), fc.Args["first"].(*int), fc.Args["offset"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.TeamPage) graphql.Marshaler {
@@ -16315,7 +16581,7 @@ func (ec *executionContext) _Query_entities(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Entities(ctx, fc.Args["types"].([]cartograph.EntityType), fc.Args["search"].(*string), fc.Args["searchNameOnly"].(*bool), fc.Args["sort"].(*model.EntitySortInput), fc.Args["first"].(*int), fc.Args["offset"].(*int))
+			return ec.Resolvers.Query().Entities(ctx, fc.Args["types"].([]cartograph.EntityType), fc.Args["where"].(map[string]any), fc.Args["search"].(*string), fc.Args["searchNameOnly"].(*bool), fc.Args["sort"].(*model.EntitySortInput), fc.Args["first"].(*int), fc.Args["offset"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.EntityPage) graphql.Marshaler {
@@ -17293,7 +17559,7 @@ func (ec *executionContext) _Repository_services(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Repository().Services(ctx, obj, fc.Args["first"].(*int), fc.Args["offset"].(*int))
+			return ec.Resolvers.Repository().Services(ctx, obj, fc.Args["where"].(map[string]any), fc.Args["first"].(*int), fc.Args["offset"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ServicePage) graphql.Marshaler {
@@ -17337,7 +17603,7 @@ func (ec *executionContext) _Repository_libraries(ctx context.Context, field gra
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Repository().Libraries(ctx, obj, fc.Args["first"].(*int), fc.Args["offset"].(*int))
+			return ec.Resolvers.Repository().Libraries(ctx, obj, fc.Args["where"].(map[string]any), fc.Args["first"].(*int), fc.Args["offset"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.LibraryPage) graphql.Marshaler {
@@ -17381,7 +17647,7 @@ func (ec *executionContext) _Repository_manifests(ctx context.Context, field gra
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Repository().Manifests(ctx, obj, fc.Args["first"].(*int), fc.Args["offset"].(*int))
+			return ec.Resolvers.Repository().Manifests(ctx, obj, fc.Args["where"].(map[string]any), fc.Args["first"].(*int), fc.Args["offset"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ManifestPage) graphql.Marshaler {
@@ -18094,7 +18360,7 @@ func (ec *executionContext) _Resource_environments(ctx context.Context, field gr
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Resource().Environments(ctx, obj, fc.Args["first"].(*int), fc.Args["offset"].(*int))
+			return ec.Resolvers.Resource().Environments(ctx, obj, fc.Args["where"].(map[string]any), fc.Args["first"].(*int), fc.Args["offset"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.EnvironmentPage) graphql.Marshaler {
@@ -18138,7 +18404,7 @@ func (ec *executionContext) _Resource_parents(ctx context.Context, field graphql
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Resource().Parents(ctx, obj, fc.Args["first"].(*int), fc.Args["offset"].(*int))
+			return ec.Resolvers.Resource().Parents(ctx, obj, fc.Args["where"].(map[string]any), fc.Args["first"].(*int), fc.Args["offset"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ResourcePage) graphql.Marshaler {
@@ -18182,7 +18448,7 @@ func (ec *executionContext) _Resource_children(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Resource().Children(ctx, obj, fc.Args["first"].(*int), fc.Args["offset"].(*int))
+			return ec.Resolvers.Resource().Children(ctx, obj, fc.Args["where"].(map[string]any), fc.Args["first"].(*int), fc.Args["offset"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ResourcePage) graphql.Marshaler {
@@ -18226,7 +18492,7 @@ func (ec *executionContext) _Resource_uses(ctx context.Context, field graphql.Co
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Resource().Uses(ctx, obj, fc.Args["first"].(*int), fc.Args["offset"].(*int))
+			return ec.Resolvers.Resource().Uses(ctx, obj, fc.Args["where"].(map[string]any), fc.Args["first"].(*int), fc.Args["offset"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ResourcePage) graphql.Marshaler {
@@ -18270,7 +18536,7 @@ func (ec *executionContext) _Resource_usedBy(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Resource().UsedBy(ctx, obj, fc.Args["first"].(*int), fc.Args["offset"].(*int))
+			return ec.Resolvers.Resource().UsedBy(ctx, obj, fc.Args["where"].(map[string]any), fc.Args["first"].(*int), fc.Args["offset"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ResourcePage) graphql.Marshaler {
@@ -18868,7 +19134,7 @@ func (ec *executionContext) _Service_dependencies(ctx context.Context, field gra
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Service().Dependencies(ctx, obj, fc.Args["first"].(*int), fc.Args["offset"].(*int))
+			return ec.Resolvers.Service().Dependencies(ctx, obj, fc.Args["where"].(map[string]any), fc.Args["first"].(*int), fc.Args["offset"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ServicePage) graphql.Marshaler {
@@ -18912,7 +19178,7 @@ func (ec *executionContext) _Service_dependents(ctx context.Context, field graph
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Service().Dependents(ctx, obj, fc.Args["first"].(*int), fc.Args["offset"].(*int))
+			return ec.Resolvers.Service().Dependents(ctx, obj, fc.Args["where"].(map[string]any), fc.Args["first"].(*int), fc.Args["offset"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ServicePage) graphql.Marshaler {
@@ -18956,7 +19222,7 @@ func (ec *executionContext) _Service_environments(ctx context.Context, field gra
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Service().Environments(ctx, obj, fc.Args["first"].(*int), fc.Args["offset"].(*int))
+			return ec.Resolvers.Service().Environments(ctx, obj, fc.Args["where"].(map[string]any), fc.Args["first"].(*int), fc.Args["offset"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.EnvironmentPage) graphql.Marshaler {
@@ -19000,7 +19266,7 @@ func (ec *executionContext) _Service_systems(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Service().Systems(ctx, obj, fc.Args["first"].(*int), fc.Args["offset"].(*int))
+			return ec.Resolvers.Service().Systems(ctx, obj, fc.Args["where"].(map[string]any), fc.Args["first"].(*int), fc.Args["offset"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.SystemPage) graphql.Marshaler {
@@ -19044,7 +19310,7 @@ func (ec *executionContext) _Service_applications(ctx context.Context, field gra
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Service().Applications(ctx, obj, fc.Args["first"].(*int), fc.Args["offset"].(*int))
+			return ec.Resolvers.Service().Applications(ctx, obj, fc.Args["where"].(map[string]any), fc.Args["first"].(*int), fc.Args["offset"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ApplicationPage) graphql.Marshaler {
@@ -19088,7 +19354,7 @@ func (ec *executionContext) _Service_repositories(ctx context.Context, field gra
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Service().Repositories(ctx, obj, fc.Args["first"].(*int), fc.Args["offset"].(*int))
+			return ec.Resolvers.Service().Repositories(ctx, obj, fc.Args["where"].(map[string]any), fc.Args["first"].(*int), fc.Args["offset"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.RepositoryPage) graphql.Marshaler {
@@ -19851,7 +20117,7 @@ func (ec *executionContext) _System_services(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.System().Services(ctx, obj, fc.Args["first"].(*int), fc.Args["offset"].(*int))
+			return ec.Resolvers.System().Services(ctx, obj, fc.Args["where"].(map[string]any), fc.Args["first"].(*int), fc.Args["offset"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ServicePage) graphql.Marshaler {
@@ -19895,7 +20161,7 @@ func (ec *executionContext) _System_dependencies(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.System().Dependencies(ctx, obj, fc.Args["first"].(*int), fc.Args["offset"].(*int))
+			return ec.Resolvers.System().Dependencies(ctx, obj, fc.Args["where"].(map[string]any), fc.Args["first"].(*int), fc.Args["offset"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.SystemPage) graphql.Marshaler {
@@ -19939,7 +20205,7 @@ func (ec *executionContext) _System_dependents(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.System().Dependents(ctx, obj, fc.Args["first"].(*int), fc.Args["offset"].(*int))
+			return ec.Resolvers.System().Dependents(ctx, obj, fc.Args["where"].(map[string]any), fc.Args["first"].(*int), fc.Args["offset"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.SystemPage) graphql.Marshaler {
@@ -20424,7 +20690,7 @@ func (ec *executionContext) _Team_members(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Team().Members(ctx, obj, fc.Args["first"].(*int), fc.Args["offset"].(*int))
+			return ec.Resolvers.Team().Members(ctx, obj, fc.Args["where"].(map[string]any), fc.Args["first"].(*int), fc.Args["offset"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PersonPage) graphql.Marshaler {
@@ -23406,6 +23672,182 @@ func (ec *executionContext) unmarshalInputEntitySortInput(ctx context.Context, o
 func UnmarshalEntitySortInput(ctx context.Context, raw any) (model.EntitySortInput, error) {
 	var out model.EntitySortInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "EntitySortInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputEntityWhere(ctx context.Context, obj any) (map[string]any, error) {
+	var it map[string]any
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"and", "or", "not", "field", "eq", "ne", "in", "nin", "ilike", "contains", "startsWith", "gt", "gte", "lt", "lte", "exists", "relation", "some", "every", "none"}
+	it = make(map[string]any, len(asMap))
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOEntityWhere2ᚕmapᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["and"] = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOEntityWhere2ᚕmapᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["or"] = data
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOEntityWhere2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["not"] = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["field"] = data
+		case "eq":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eq"))
+			data, err := ec.unmarshalOJSON2encodingᚋjsonᚐRawMessage(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["eq"] = data
+		case "ne":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ne"))
+			data, err := ec.unmarshalOJSON2encodingᚋjsonᚐRawMessage(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["ne"] = data
+		case "in":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("in"))
+			data, err := ec.unmarshalOJSON2ᚕencodingᚋjsonᚐRawMessageᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["in"] = data
+		case "nin":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nin"))
+			data, err := ec.unmarshalOJSON2ᚕencodingᚋjsonᚐRawMessageᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["nin"] = data
+		case "ilike":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ilike"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["ilike"] = data
+		case "contains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["contains"] = data
+		case "startsWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsWith"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["startsWith"] = data
+		case "gt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gt"))
+			data, err := ec.unmarshalOJSON2encodingᚋjsonᚐRawMessage(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["gt"] = data
+		case "gte":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gte"))
+			data, err := ec.unmarshalOJSON2encodingᚋjsonᚐRawMessage(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["gte"] = data
+		case "lt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lt"))
+			data, err := ec.unmarshalOJSON2encodingᚋjsonᚐRawMessage(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["lt"] = data
+		case "lte":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lte"))
+			data, err := ec.unmarshalOJSON2encodingᚋjsonᚐRawMessage(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["lte"] = data
+		case "exists":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("exists"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["exists"] = data
+		case "relation":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relation"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["relation"] = data
+		case "some":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("some"))
+			data, err := ec.unmarshalOEntityWhere2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["some"] = data
+		case "every":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("every"))
+			data, err := ec.unmarshalOEntityWhere2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["every"] = data
+		case "none":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("none"))
+			data, err := ec.unmarshalOEntityWhere2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["none"] = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalEntityWhere unmarshals raw into the EntityWhere input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalEntityWhere(ctx context.Context, raw any) (map[string]any, error) {
+	var out map[string]any
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "EntityWhere", raw, &out)
 	return out, err
 }
 
@@ -29686,6 +30128,11 @@ var (
 	}
 )
 
+func (ec *executionContext) unmarshalNEntityWhere2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := ec.unmarshalInputEntityWhere(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNEnvironment2ᚕᚖcartographᚋgraphᚋmodelᚐEnvironmentᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Environment) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -30809,6 +31256,31 @@ func (ec *executionContext) marshalOEntityType2ᚕcartographᚋcartographᚐEnti
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalOEntityWhere2map(ctx context.Context, v any) (map[string]any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputEntityWhere(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOEntityWhere2ᚕmapᚄ(ctx context.Context, v any) ([]map[string]any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]map[string]any, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNEntityWhere2map(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {

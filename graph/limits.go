@@ -75,7 +75,7 @@ func complexity() ComplexityRoot {
 	c.Query.Domains = pagedCost
 	c.Domain.Configs = pagedCost
 	c.Config.Versions = pagedCost
-	c.Query.Entities = func(child int, _ []cartograph.EntityType, _ *string, _ *bool, _ *model.EntitySortInput, first, offset *int) int {
+	c.Query.Entities = func(child int, _ []cartograph.EntityType, _ map[string]any, _ *string, _ *bool, _ *model.EntitySortInput, first, offset *int) int {
 		return pagedCost(child, first, offset)
 	}
 	relationComplexity(&c)
@@ -90,4 +90,9 @@ func pagedCost(child int, first, _ *int) int {
 		n = min(max(*first, 1), cartograph.MaxPageSize)
 	}
 	return 1 + n*child
+}
+
+// relationCost is pagedCost for relation fields, which also take a where.
+func relationCost(child int, _ map[string]any, first, offset *int) int {
+	return pagedCost(child, first, offset)
 }

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -34,6 +35,29 @@ type loaders struct {
 
 	costs  *batch[costKey, *cartograph.CostRollup]
 	entity *batch[string, *cartograph.Entity]
+
+	// filters holds the where inputs of this operation by canonical text, so
+	// loader keys stay comparable.
+	filters sync.Map
+}
+
+// where registers a where input and returns its key ("" for none).
+func (l *loaders) where(m map[string]any) (string, error) {
+	f, err := whereFilter(m)
+	if err != nil || f == nil {
+		return "", err
+	}
+	k := whereKey(m)
+	l.filters.Store(k, f)
+	return k, nil
+}
+
+// filter returns the filter registered under k, nil for "".
+func (l *loaders) filter(k string) *cartograph.Filter {
+	if v, ok := l.filters.Load(k); ok {
+		return v.(*cartograph.Filter)
+	}
+	return nil
 }
 
 // batch is a dataloader that remembers its fetch function, so a prefetch can
@@ -148,7 +172,8 @@ func unixTime(at int64) time.Time {
 func newLoaders(store *db.DB) *loaders {
 	c := store.Configs
 	costs, entity := newCostLoaders(store)
-	return &loaders{
+	l := &loaders{}
+	*l = loaders{
 		costs:  costs,
 		entity: entity,
 		configs: newLoader(func(ctx context.Context, keys []pagedKey) (map[pagedKey]*model.ConfigPage, error) {
@@ -190,23 +215,29 @@ func newLoaders(store *db.DB) *loaders {
 		}),
 		related: newLoader(func(ctx context.Context, keys []relKey) (map[relKey][]*cartograph.Entity, error) {
 			type group struct {
-				hop  cartograph.Hop
-				page cartograph.Page
+				hop   cartograph.Hop
+				page  cartograph.Page
+				where string
 			}
-			return grouped(keys, func(k relKey) (group, string) { return group{k.Hop, k.Page}, k.ParentID },
-				func(g group, id string) relKey { return relKey{id, g.hop, g.page} },
+			return grouped(keys, func(k relKey) (group, string) { return group{k.Hop, k.Page, k.Where}, k.ParentID },
+				func(g group, id string) relKey { return relKey{id, g.hop, g.page, g.where} },
 				func(g group, ids []string) (map[string][]*cartograph.Entity, error) {
-					return store.Relations.Neighbors(ctx, ids, g.hop, g.page)
+					return store.Relations.Neighbors(ctx, ids, g.hop, g.page, l.filter(g.where))
 				})
 		}),
 		relatedCount: newLoader(func(ctx context.Context, keys []model.RelKey) (map[model.RelKey]int, error) {
-			return grouped(keys, func(k model.RelKey) (cartograph.Hop, string) { return k.Hop, k.ParentID },
-				func(h cartograph.Hop, id string) model.RelKey { return model.RelKey{ParentID: id, Hop: h} },
-				func(h cartograph.Hop, ids []string) (map[string]int, error) {
-					return store.Relations.CountNeighbors(ctx, ids, h)
+			type group struct {
+				hop   cartograph.Hop
+				where string
+			}
+			return grouped(keys, func(k model.RelKey) (group, string) { return group{k.Hop, k.Where}, k.ParentID },
+				func(g group, id string) model.RelKey { return model.RelKey{ParentID: id, Hop: g.hop, Where: g.where} },
+				func(g group, ids []string) (map[string]int, error) {
+					return store.Relations.CountNeighbors(ctx, ids, g.hop, l.filter(g.where))
 				})
 		}),
 	}
+	return l
 }
 
 // trim cuts a fetched page of limit+1 rows to limit, telling whether there

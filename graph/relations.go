@@ -15,16 +15,18 @@ type relationField struct {
 	page string
 }
 
-// relKey asks for one page of a parent's neighbours through a hop.
+// relKey asks for one page of a parent's neighbours through a hop,
+// filtered by a where input (its canonical text; "" for none).
 type relKey struct {
 	ParentID string
 	Hop      cartograph.Hop
 	Page     cartograph.Page
+	Where    string
 }
 
 // relatedPage resolves a relation field through the batching loader and
 // builds its typed page.
-func relatedPage[P any](ctx context.Context, parent *cartograph.Entity, field string, first, offset *int,
+func relatedPage[P any](ctx context.Context, parent *cartograph.Entity, field string, where map[string]any, first, offset *int,
 	build func([]*cartograph.Entity, bool, model.RelKey) P,
 ) (P, error) {
 	var zero P
@@ -32,13 +34,17 @@ func relatedPage[P any](ctx context.Context, parent *cartograph.Entity, field st
 	if err != nil {
 		return zero, err
 	}
+	wk, err := loadersFrom(ctx).where(where)
+	if err != nil {
+		return zero, err
+	}
 	rf := relationFields[field]
-	items, err := loadersFrom(ctx).related.Load(ctx, relKey{parent.ID, rf.hop, page})()
+	items, err := loadersFrom(ctx).related.Load(ctx, relKey{parent.ID, rf.hop, page, wk})()
 	if err != nil {
 		return zero, err
 	}
 	items, more := trim(items, page.Limit)
-	return build(items, more, model.RelKey{ParentID: parent.ID, Hop: rf.hop}), nil
+	return build(items, more, model.RelKey{ParentID: parent.ID, Hop: rf.hop, Where: wk}), nil
 }
 
 // relatedCount counts a relation page's whole list through the loader.
@@ -75,15 +81,20 @@ func prefetchRelated(hop cartograph.Hop) childLoad {
 		if err != nil {
 			return nil, err
 		}
+		where, _ := args["where"].(map[string]any)
+		wk, err := l.where(where)
+		if err != nil {
+			return nil, err
+		}
 		keys := make([]relKey, len(parents))
 		for i, p := range parents {
-			keys[i] = relKey{p.(model.Entity).Base().ID, hop, page}
+			keys[i] = relKey{p.(model.Entity).Base().ID, hop, page, wk}
 		}
 		found, err := l.related.prefetch(ctx, keys)
 		pages := make([]any, len(keys))
 		for i, k := range keys {
 			items, _ := trim(found[k], page.Limit)
-			pages[i] = &relPage{items: items, key: model.RelKey{ParentID: k.ParentID, Hop: hop}}
+			pages[i] = &relPage{items: items, key: model.RelKey{ParentID: k.ParentID, Hop: hop, Where: wk}}
 		}
 		return pages, err
 	}

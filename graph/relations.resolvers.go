@@ -10,152 +10,152 @@ import (
 	"context"
 )
 
-func (r *applicationResolver) Services(ctx context.Context, obj *model.Application, first *int, offset *int) (*model.ServicePage, error) {
-	return relatedPage(ctx, obj.Entity, "Application.services", first, offset, model.NewServicePage)
+func (r *applicationResolver) Services(ctx context.Context, obj *model.Application, where map[string]any, first *int, offset *int) (*model.ServicePage, error) {
+	return relatedPage(ctx, obj.Entity, "Application.services", where, first, offset, model.NewServicePage)
 }
 
-func (r *applicationResolver) Dependencies(ctx context.Context, obj *model.Application, first *int, offset *int) (*model.ApplicationPage, error) {
-	return relatedPage(ctx, obj.Entity, "Application.dependencies", first, offset, model.NewApplicationPage)
+func (r *applicationResolver) Dependencies(ctx context.Context, obj *model.Application, where map[string]any, first *int, offset *int) (*model.ApplicationPage, error) {
+	return relatedPage(ctx, obj.Entity, "Application.dependencies", where, first, offset, model.NewApplicationPage)
 }
 
-func (r *applicationResolver) Dependents(ctx context.Context, obj *model.Application, first *int, offset *int) (*model.ApplicationPage, error) {
-	return relatedPage(ctx, obj.Entity, "Application.dependents", first, offset, model.NewApplicationPage)
+func (r *applicationResolver) Dependents(ctx context.Context, obj *model.Application, where map[string]any, first *int, offset *int) (*model.ApplicationPage, error) {
+	return relatedPage(ctx, obj.Entity, "Application.dependents", where, first, offset, model.NewApplicationPage)
 }
 
 func (r *applicationPageResolver) TotalCount(ctx context.Context, obj *model.ApplicationPage) (int, error) {
 	return relatedCount(ctx, obj.Key)
 }
 
-func (r *environmentResolver) Resources(ctx context.Context, obj *model.Environment, first *int, offset *int) (*model.ResourcePage, error) {
-	return relatedPage(ctx, obj.Entity, "Environment.resources", first, offset, model.NewResourcePage)
+func (r *environmentResolver) Resources(ctx context.Context, obj *model.Environment, where map[string]any, first *int, offset *int) (*model.ResourcePage, error) {
+	return relatedPage(ctx, obj.Entity, "Environment.resources", where, first, offset, model.NewResourcePage)
 }
 
-func (r *environmentResolver) Services(ctx context.Context, obj *model.Environment, first *int, offset *int) (*model.ServicePage, error) {
-	return relatedPage(ctx, obj.Entity, "Environment.services", first, offset, model.NewServicePage)
+func (r *environmentResolver) Services(ctx context.Context, obj *model.Environment, where map[string]any, first *int, offset *int) (*model.ServicePage, error) {
+	return relatedPage(ctx, obj.Entity, "Environment.services", where, first, offset, model.NewServicePage)
 }
 
 func (r *environmentPageResolver) TotalCount(ctx context.Context, obj *model.EnvironmentPage) (int, error) {
 	return relatedCount(ctx, obj.Key)
 }
 
-func (r *libraryResolver) Dependents(ctx context.Context, obj *model.Library, first *int, offset *int) (*model.ManifestPage, error) {
-	return relatedPage(ctx, obj.Entity, "Library.dependents", first, offset, model.NewManifestPage)
+func (r *libraryResolver) Dependents(ctx context.Context, obj *model.Library, where map[string]any, first *int, offset *int) (*model.ManifestPage, error) {
+	return relatedPage(ctx, obj.Entity, "Library.dependents", where, first, offset, model.NewManifestPage)
 }
 
-func (r *libraryResolver) Repositories(ctx context.Context, obj *model.Library, first *int, offset *int) (*model.RepositoryPage, error) {
-	return relatedPage(ctx, obj.Entity, "Library.repositories", first, offset, model.NewRepositoryPage)
+func (r *libraryResolver) Repositories(ctx context.Context, obj *model.Library, where map[string]any, first *int, offset *int) (*model.RepositoryPage, error) {
+	return relatedPage(ctx, obj.Entity, "Library.repositories", where, first, offset, model.NewRepositoryPage)
 }
 
 func (r *libraryPageResolver) TotalCount(ctx context.Context, obj *model.LibraryPage) (int, error) {
 	return relatedCount(ctx, obj.Key)
 }
 
-func (r *manifestResolver) Dependencies(ctx context.Context, obj *model.Manifest, first *int, offset *int) (*model.LibraryPage, error) {
-	return relatedPage(ctx, obj.Entity, "Manifest.dependencies", first, offset, model.NewLibraryPage)
+func (r *manifestResolver) Dependencies(ctx context.Context, obj *model.Manifest, where map[string]any, first *int, offset *int) (*model.LibraryPage, error) {
+	return relatedPage(ctx, obj.Entity, "Manifest.dependencies", where, first, offset, model.NewLibraryPage)
 }
 
-func (r *manifestResolver) Repositories(ctx context.Context, obj *model.Manifest, first *int, offset *int) (*model.RepositoryPage, error) {
-	return relatedPage(ctx, obj.Entity, "Manifest.repositories", first, offset, model.NewRepositoryPage)
+func (r *manifestResolver) Repositories(ctx context.Context, obj *model.Manifest, where map[string]any, first *int, offset *int) (*model.RepositoryPage, error) {
+	return relatedPage(ctx, obj.Entity, "Manifest.repositories", where, first, offset, model.NewRepositoryPage)
 }
 
 func (r *manifestPageResolver) TotalCount(ctx context.Context, obj *model.ManifestPage) (int, error) {
 	return relatedCount(ctx, obj.Key)
 }
 
-func (r *personResolver) Teams(ctx context.Context, obj *model.Person, first *int, offset *int) (*model.TeamPage, error) {
-	return relatedPage(ctx, obj.Entity, "Person.teams", first, offset, model.NewTeamPage)
+func (r *personResolver) Teams(ctx context.Context, obj *model.Person, where map[string]any, first *int, offset *int) (*model.TeamPage, error) {
+	return relatedPage(ctx, obj.Entity, "Person.teams", where, first, offset, model.NewTeamPage)
 }
 
 func (r *personPageResolver) TotalCount(ctx context.Context, obj *model.PersonPage) (int, error) {
 	return relatedCount(ctx, obj.Key)
 }
 
-func (r *repositoryResolver) Services(ctx context.Context, obj *model.Repository, first *int, offset *int) (*model.ServicePage, error) {
-	return relatedPage(ctx, obj.Entity, "Repository.services", first, offset, model.NewServicePage)
+func (r *repositoryResolver) Services(ctx context.Context, obj *model.Repository, where map[string]any, first *int, offset *int) (*model.ServicePage, error) {
+	return relatedPage(ctx, obj.Entity, "Repository.services", where, first, offset, model.NewServicePage)
 }
 
-func (r *repositoryResolver) Libraries(ctx context.Context, obj *model.Repository, first *int, offset *int) (*model.LibraryPage, error) {
-	return relatedPage(ctx, obj.Entity, "Repository.libraries", first, offset, model.NewLibraryPage)
+func (r *repositoryResolver) Libraries(ctx context.Context, obj *model.Repository, where map[string]any, first *int, offset *int) (*model.LibraryPage, error) {
+	return relatedPage(ctx, obj.Entity, "Repository.libraries", where, first, offset, model.NewLibraryPage)
 }
 
-func (r *repositoryResolver) Manifests(ctx context.Context, obj *model.Repository, first *int, offset *int) (*model.ManifestPage, error) {
-	return relatedPage(ctx, obj.Entity, "Repository.manifests", first, offset, model.NewManifestPage)
+func (r *repositoryResolver) Manifests(ctx context.Context, obj *model.Repository, where map[string]any, first *int, offset *int) (*model.ManifestPage, error) {
+	return relatedPage(ctx, obj.Entity, "Repository.manifests", where, first, offset, model.NewManifestPage)
 }
 
 func (r *repositoryPageResolver) TotalCount(ctx context.Context, obj *model.RepositoryPage) (int, error) {
 	return relatedCount(ctx, obj.Key)
 }
 
-func (r *resourceResolver) Environments(ctx context.Context, obj *model.Resource, first *int, offset *int) (*model.EnvironmentPage, error) {
-	return relatedPage(ctx, obj.Entity, "Resource.environments", first, offset, model.NewEnvironmentPage)
+func (r *resourceResolver) Environments(ctx context.Context, obj *model.Resource, where map[string]any, first *int, offset *int) (*model.EnvironmentPage, error) {
+	return relatedPage(ctx, obj.Entity, "Resource.environments", where, first, offset, model.NewEnvironmentPage)
 }
 
-func (r *resourceResolver) Parents(ctx context.Context, obj *model.Resource, first *int, offset *int) (*model.ResourcePage, error) {
-	return relatedPage(ctx, obj.Entity, "Resource.parents", first, offset, model.NewResourcePage)
+func (r *resourceResolver) Parents(ctx context.Context, obj *model.Resource, where map[string]any, first *int, offset *int) (*model.ResourcePage, error) {
+	return relatedPage(ctx, obj.Entity, "Resource.parents", where, first, offset, model.NewResourcePage)
 }
 
-func (r *resourceResolver) Children(ctx context.Context, obj *model.Resource, first *int, offset *int) (*model.ResourcePage, error) {
-	return relatedPage(ctx, obj.Entity, "Resource.children", first, offset, model.NewResourcePage)
+func (r *resourceResolver) Children(ctx context.Context, obj *model.Resource, where map[string]any, first *int, offset *int) (*model.ResourcePage, error) {
+	return relatedPage(ctx, obj.Entity, "Resource.children", where, first, offset, model.NewResourcePage)
 }
 
-func (r *resourceResolver) Uses(ctx context.Context, obj *model.Resource, first *int, offset *int) (*model.ResourcePage, error) {
-	return relatedPage(ctx, obj.Entity, "Resource.uses", first, offset, model.NewResourcePage)
+func (r *resourceResolver) Uses(ctx context.Context, obj *model.Resource, where map[string]any, first *int, offset *int) (*model.ResourcePage, error) {
+	return relatedPage(ctx, obj.Entity, "Resource.uses", where, first, offset, model.NewResourcePage)
 }
 
-func (r *resourceResolver) UsedBy(ctx context.Context, obj *model.Resource, first *int, offset *int) (*model.ResourcePage, error) {
-	return relatedPage(ctx, obj.Entity, "Resource.usedBy", first, offset, model.NewResourcePage)
+func (r *resourceResolver) UsedBy(ctx context.Context, obj *model.Resource, where map[string]any, first *int, offset *int) (*model.ResourcePage, error) {
+	return relatedPage(ctx, obj.Entity, "Resource.usedBy", where, first, offset, model.NewResourcePage)
 }
 
 func (r *resourcePageResolver) TotalCount(ctx context.Context, obj *model.ResourcePage) (int, error) {
 	return relatedCount(ctx, obj.Key)
 }
 
-func (r *serviceResolver) Dependencies(ctx context.Context, obj *model.Service, first *int, offset *int) (*model.ServicePage, error) {
-	return relatedPage(ctx, obj.Entity, "Service.dependencies", first, offset, model.NewServicePage)
+func (r *serviceResolver) Dependencies(ctx context.Context, obj *model.Service, where map[string]any, first *int, offset *int) (*model.ServicePage, error) {
+	return relatedPage(ctx, obj.Entity, "Service.dependencies", where, first, offset, model.NewServicePage)
 }
 
-func (r *serviceResolver) Dependents(ctx context.Context, obj *model.Service, first *int, offset *int) (*model.ServicePage, error) {
-	return relatedPage(ctx, obj.Entity, "Service.dependents", first, offset, model.NewServicePage)
+func (r *serviceResolver) Dependents(ctx context.Context, obj *model.Service, where map[string]any, first *int, offset *int) (*model.ServicePage, error) {
+	return relatedPage(ctx, obj.Entity, "Service.dependents", where, first, offset, model.NewServicePage)
 }
 
-func (r *serviceResolver) Environments(ctx context.Context, obj *model.Service, first *int, offset *int) (*model.EnvironmentPage, error) {
-	return relatedPage(ctx, obj.Entity, "Service.environments", first, offset, model.NewEnvironmentPage)
+func (r *serviceResolver) Environments(ctx context.Context, obj *model.Service, where map[string]any, first *int, offset *int) (*model.EnvironmentPage, error) {
+	return relatedPage(ctx, obj.Entity, "Service.environments", where, first, offset, model.NewEnvironmentPage)
 }
 
-func (r *serviceResolver) Systems(ctx context.Context, obj *model.Service, first *int, offset *int) (*model.SystemPage, error) {
-	return relatedPage(ctx, obj.Entity, "Service.systems", first, offset, model.NewSystemPage)
+func (r *serviceResolver) Systems(ctx context.Context, obj *model.Service, where map[string]any, first *int, offset *int) (*model.SystemPage, error) {
+	return relatedPage(ctx, obj.Entity, "Service.systems", where, first, offset, model.NewSystemPage)
 }
 
-func (r *serviceResolver) Applications(ctx context.Context, obj *model.Service, first *int, offset *int) (*model.ApplicationPage, error) {
-	return relatedPage(ctx, obj.Entity, "Service.applications", first, offset, model.NewApplicationPage)
+func (r *serviceResolver) Applications(ctx context.Context, obj *model.Service, where map[string]any, first *int, offset *int) (*model.ApplicationPage, error) {
+	return relatedPage(ctx, obj.Entity, "Service.applications", where, first, offset, model.NewApplicationPage)
 }
 
-func (r *serviceResolver) Repositories(ctx context.Context, obj *model.Service, first *int, offset *int) (*model.RepositoryPage, error) {
-	return relatedPage(ctx, obj.Entity, "Service.repositories", first, offset, model.NewRepositoryPage)
+func (r *serviceResolver) Repositories(ctx context.Context, obj *model.Service, where map[string]any, first *int, offset *int) (*model.RepositoryPage, error) {
+	return relatedPage(ctx, obj.Entity, "Service.repositories", where, first, offset, model.NewRepositoryPage)
 }
 
 func (r *servicePageResolver) TotalCount(ctx context.Context, obj *model.ServicePage) (int, error) {
 	return relatedCount(ctx, obj.Key)
 }
 
-func (r *systemResolver) Services(ctx context.Context, obj *model.System, first *int, offset *int) (*model.ServicePage, error) {
-	return relatedPage(ctx, obj.Entity, "System.services", first, offset, model.NewServicePage)
+func (r *systemResolver) Services(ctx context.Context, obj *model.System, where map[string]any, first *int, offset *int) (*model.ServicePage, error) {
+	return relatedPage(ctx, obj.Entity, "System.services", where, first, offset, model.NewServicePage)
 }
 
-func (r *systemResolver) Dependencies(ctx context.Context, obj *model.System, first *int, offset *int) (*model.SystemPage, error) {
-	return relatedPage(ctx, obj.Entity, "System.dependencies", first, offset, model.NewSystemPage)
+func (r *systemResolver) Dependencies(ctx context.Context, obj *model.System, where map[string]any, first *int, offset *int) (*model.SystemPage, error) {
+	return relatedPage(ctx, obj.Entity, "System.dependencies", where, first, offset, model.NewSystemPage)
 }
 
-func (r *systemResolver) Dependents(ctx context.Context, obj *model.System, first *int, offset *int) (*model.SystemPage, error) {
-	return relatedPage(ctx, obj.Entity, "System.dependents", first, offset, model.NewSystemPage)
+func (r *systemResolver) Dependents(ctx context.Context, obj *model.System, where map[string]any, first *int, offset *int) (*model.SystemPage, error) {
+	return relatedPage(ctx, obj.Entity, "System.dependents", where, first, offset, model.NewSystemPage)
 }
 
 func (r *systemPageResolver) TotalCount(ctx context.Context, obj *model.SystemPage) (int, error) {
 	return relatedCount(ctx, obj.Key)
 }
 
-func (r *teamResolver) Members(ctx context.Context, obj *model.Team, first *int, offset *int) (*model.PersonPage, error) {
-	return relatedPage(ctx, obj.Entity, "Team.members", first, offset, model.NewPersonPage)
+func (r *teamResolver) Members(ctx context.Context, obj *model.Team, where map[string]any, first *int, offset *int) (*model.PersonPage, error) {
+	return relatedPage(ctx, obj.Entity, "Team.members", where, first, offset, model.NewPersonPage)
 }
 
 func (r *teamPageResolver) TotalCount(ctx context.Context, obj *model.TeamPage) (int, error) {

@@ -35,6 +35,7 @@ func Catalog(store *db.DB) http.Handler {
 	mux.HandleFunc("POST /public/v1/sync/services", h.applyServices)
 	mux.HandleFunc("POST /public/v1/catalog/batch/entities/{type}", h.upsertBatch)
 	mux.HandleFunc("DELETE /public/v1/catalog/batch/entities", h.deleteBatch)
+	mux.HandleFunc("POST /public/v1/query-builder", h.queryBuilder)
 	mux.HandleFunc("POST /public/v1/costs/batch", h.upsertCosts)
 	mux.HandleFunc("DELETE /public/v1/costs/batch", h.deleteCosts)
 	mux.HandleFunc("GET /public/v1/templates", h.listTemplates)

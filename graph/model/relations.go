@@ -14,6 +14,7 @@ import (
 type RelKey struct {
 	ParentID string
 	Hop      cartograph.Hop
+	Where    string // canonical where text, "" for none
 }
 
 // ApplicationPage is a page of application entities reached through a relation.

@@ -1,0 +1,344 @@
+package db
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"cartograph/cartograph"
+)
+
+// Filter compilation: a cartograph.Filter tree becomes one SQL condition with
+// ? placeholders and its arguments. Values never enter the SQL text; field
+// and relation names are looked up in fixed tables, so no input can make
+// invalid SQL. Relation conditions become correlated EXISTS subqueries over
+// the relations table (indexed from both ends).
+
+// fieldKind says how a field compares.
+type fieldKind int
+
+const (
+	kindText fieldKind = iota
+	kindTags
+	kindMetaTag
+	kindNumber
+	kindTime
+	kindJSONArray // a type field holding a JSON array of strings (languages)
+)
+
+// entityFields maps API field names to columns of an entities alias.
+var entityFields = map[string]string{
+	"id": "id::text", "name": "name", "description": "description", "type": "type",
+	"provider": "provider", "providerType": "provider_type", "providerResourceKey": "provider_resource_key",
+	"providerResourceType": "provider_resource_type", "providerAccountId": "provider_account_id",
+	"location": "location", "origin": "origin", "createdBy": "created_by", "lastChangedBy": "last_changed_by",
+}
+
+// fieldResolver turns a field name into SQL over alias for entities of typ.
+type fieldResolver func(alias string, typ cartograph.EntityType, name string) (string, fieldKind, bool)
+
+// entityField resolves the fields of an entity: columns, tags, meta tags by
+// name, the type's own fields (attrs), and — at the top level of the query
+// builder — computed cost columns.
+func entityField(costColumns map[string]string) fieldResolver {
+	return func(alias string, typ cartograph.EntityType, name string) (string, fieldKind, bool) {
+		if col, ok := entityFields[name]; ok {
+			return alias + "." + col, kindText, true
+		}
+		switch name {
+		case "tags":
+			return alias + ".tags", kindTags, true
+		case "createDateTime":
+			return alias + ".created_at", kindTime, true
+		case "lastChangedDateTime":
+			return alias + ".updated_at", kindTime, true
+		}
+		if tag, ok := strings.CutPrefix(name, "metaTags."); ok && tag != "" {
+			return tag, kindMetaTag, true
+		}
+		if col, ok := costColumns[name]; ok && alias == "e" {
+			return col, kindNumber, true
+		}
+		if fd, ok := cartograph.FieldOf(typ, name); ok && typ != "" {
+			switch fd.Kind {
+			case cartograph.KindString, cartograph.KindEnum, cartograph.KindEmail:
+				return fmt.Sprintf("(%s.attrs->>'%s')", alias, fd.Name), kindText, true
+			case cartograph.KindNumber:
+				return fmt.Sprintf("(%s.attrs->>'%s')::numeric", alias, fd.Name), kindNumber, true
+			case cartograph.KindStrings:
+				return fmt.Sprintf("%s.attrs->'%s'", alias, fd.Name), kindJSONArray, true
+			}
+		}
+		return "", 0, false
+	}
+}
+
+type compiler struct {
+	field fieldResolver
+	args  []any
+	nodes int
+}
+
+// compileEntityFilter compiles f over the entities alias e of type typ (""
+// when the query spans types: relation conditions then need a type).
+func compileEntityFilter(f cartograph.Filter, typ cartograph.EntityType, costColumns map[string]string) (string, []any, error) {
+	c := &compiler{field: entityField(costColumns)}
+	sql, err := c.compile(f, "e", typ, 0)
+	return sql, c.args, err
+}
+
+func invalid(format string, args ...any) error {
+	return &cartograph.Error{Code: cartograph.Invalid, Field: "filter", Message: fmt.Sprintf(format, args...)}
+}
+
+func (c *compiler) arg(v any) string {
+	c.args = append(c.args, v)
+	return "?"
+}
+
+func (c *compiler) compile(f cartograph.Filter, alias string, typ cartograph.EntityType, depth int) (string, error) {
+	c.nodes++
+	if c.nodes > cartograph.MaxFilterNodes {
+		return "", invalid("the filter has more than %d conditions", cartograph.MaxFilterNodes)
+	}
+	switch f.Op {
+	case cartograph.OpAnd, cartograph.OpOr:
+		if len(f.Children) == 0 {
+			return map[cartograph.FilterOp]string{cartograph.OpAnd: "TRUE", cartograph.OpOr: "FALSE"}[f.Op], nil
+		}
+		parts := make([]string, len(f.Children))
+		for i, ch := range f.Children {
+			sql, err := c.compile(ch, alias, typ, depth)
+			if err != nil {
+				return "", err
+			}
+			parts[i] = "(" + sql + ")"
+		}
+		return strings.Join(parts, " "+strings.ToUpper(string(f.Op))+" "), nil
+	case cartograph.OpNot:
+		if len(f.Children) != 1 {
+			return "", invalid("not takes one condition")
+		}
+		sql, err := c.compile(f.Children[0], alias, typ, depth)
+		return "NOT coalesce((" + sql + "), false)", err
+	case cartograph.OpSome, cartograph.OpEvery, cartograph.OpNone:
+		return c.relation(f, alias, typ, depth)
+	}
+	if !slices.Contains(cartograph.Comparisons, f.Op) {
+		return "", invalid("unknown operator %q", f.Op)
+	}
+	col, kind, ok := c.field(alias, typ, f.Field)
+	if !ok {
+		return "", invalid("unknown column %q", f.Field)
+	}
+	return c.comparison(col, kind, alias, f)
+}
+
+// relation compiles some/every/none over the entities one hop away.
+func (c *compiler) relation(f cartograph.Filter, alias string, typ cartograph.EntityType, depth int) (string, error) {
+	if depth >= cartograph.MaxFilterDepth {
+		return "", invalid("relation conditions nest at most %d levels", cartograph.MaxFilterDepth)
+	}
+	if typ == "" {
+		return "", invalid("the relation condition %q needs a single entity type to start from", f.Field)
+	}
+	hop, ok := cartograph.RelationPaths[typ][f.Field]
+	if !ok {
+		return "", invalid("unknown relation %q of %s", f.Field, typ)
+	}
+	if len(f.Children) != 1 {
+		return "", invalid("%s %s takes one condition", f.Op, f.Field)
+	}
+	from, to := hopSQL(hop)
+	r, e := fmt.Sprintf("r%d", depth+1), fmt.Sprintf("e%d", depth+1)
+	head := fmt.Sprintf(`SELECT 1 FROM relations %[1]s JOIN entities %[2]s ON %[2]s.org_id = %[1]s.org_id AND %[2]s.id = %[1]s.%[3]s
+		WHERE %[1]s.org_id = %[5]s.org_id AND %[1]s.%[4]s = %[5]s.id AND %[1]s.label = %[6]s AND %[2]s.type = %[7]s`,
+		r, e, to, from, alias, c.arg(hop.Label), c.arg(string(hop.Type)))
+	cond, err := c.compile(f.Children[0], e, hop.Type, depth+1)
+	if err != nil {
+		return "", err
+	}
+	switch f.Op {
+	case cartograph.OpSome:
+		return "EXISTS (" + head + " AND (" + cond + "))", nil
+	case cartograph.OpEvery:
+		return "NOT EXISTS (" + head + " AND NOT coalesce((" + cond + "), false))", nil
+	default:
+		return "NOT EXISTS (" + head + " AND (" + cond + "))", nil
+	}
+}
+
+// scalar returns a comparison value as text (numbers keep their form).
+func scalar(v any, op cartograph.FilterOp, field string) (string, error) {
+	switch x := v.(type) {
+	case string:
+		return x, nil
+	case float64, int, int64, json.Number:
+		return fmt.Sprint(x), nil
+	case bool:
+		return fmt.Sprint(x), nil
+	}
+	return "", invalid("%s on %q needs a string or number value", op, field)
+}
+
+func list(v any, op cartograph.FilterOp, field string) ([]string, error) {
+	var items []any
+	switch x := v.(type) {
+	case []any:
+		items = x
+	case []string:
+		for _, s := range x {
+			items = append(items, s)
+		}
+	default:
+		return nil, invalid("%s on %q needs a list of values", op, field)
+	}
+	out := make([]string, len(items))
+	for i, it := range items {
+		s, err := scalar(it, op, field)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = s
+	}
+	return out, nil
+}
+
+func escapePattern(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// comparison compiles a leaf on a resolved column.
+func (c *compiler) comparison(col string, kind fieldKind, alias string, f cartograph.Filter) (string, error) {
+	if f.Op == cartograph.OpExists {
+		want, ok := f.Value.(bool)
+		if !ok {
+			return "", invalid("exists on %q needs true or false", f.Field)
+		}
+		var sql string
+		switch kind {
+		case kindTags:
+			sql = "cardinality(" + col + ") > 0"
+		case kindMetaTag:
+			sql = alias + ".meta_tags @> " + c.arg(mustJSON([]map[string]string{{"name": col}})) + "::jsonb"
+		case kindJSONArray:
+			sql = "jsonb_array_length(coalesce(" + col + ", '[]')) > 0"
+		case kindNumber, kindTime:
+			sql = col + " IS NOT NULL"
+		default:
+			sql = "coalesce(" + col + ", '') <> ''"
+		}
+		if !want {
+			sql = "NOT (" + sql + ")"
+		}
+		return sql, nil
+	}
+	if f.Op == cartograph.OpIn || f.Op == cartograph.OpNin {
+		vals, err := list(f.Value, f.Op, f.Field)
+		if err != nil {
+			return "", err
+		}
+		var sql string
+		switch kind {
+		case kindTags:
+			sql = col + " && " + c.arg(uuidArray(vals)) + "::text[]"
+		case kindMetaTag:
+			sql = c.metaTag(col, alias, "m->>'value' = ANY("+c.arg(uuidArray(vals))+"::text[])")
+		case kindJSONArray:
+			sql = "jsonb_exists_any(" + col + ", " + c.arg(uuidArray(vals)) + "::text[])"
+		case kindNumber:
+			sql = col + " = ANY(" + c.arg(uuidArray(vals)) + "::numeric[])"
+		case kindTime:
+			sql = col + " = ANY(" + c.arg(uuidArray(vals)) + "::timestamptz[])"
+		default:
+			sql = col + " = ANY(" + c.arg(uuidArray(vals)) + "::text[])"
+		}
+		if f.Op == cartograph.OpNin {
+			sql = "NOT coalesce((" + sql + "), false)"
+		}
+		return sql, nil
+	}
+	v, err := scalar(f.Value, f.Op, f.Field)
+	if err != nil {
+		return "", err
+	}
+	if kind == kindNumber {
+		if _, err := fmt.Sscanf(v, "%g", new(float64)); err != nil {
+			return "", invalid("%q compares with numbers, not %q", f.Field, v)
+		}
+	}
+	// text is how each operator applies to a text expression x.
+	text := func(x string) (string, error) {
+		switch f.Op {
+		case cartograph.OpEq:
+			return x + " = " + c.arg(v), nil
+		case cartograph.OpNe:
+			return x + " IS DISTINCT FROM " + c.arg(v), nil
+		case cartograph.OpILike:
+			return x + " ILIKE " + c.arg(v), nil
+		case cartograph.OpContains:
+			return x + " ILIKE " + c.arg("%"+escapePattern(v)+"%"), nil
+		case cartograph.OpStartsWith:
+			return x + " LIKE " + c.arg(escapePattern(v)+"%"), nil
+		}
+		op := map[cartograph.FilterOp]string{cartograph.OpGt: ">", cartograph.OpGte: ">=", cartograph.OpLt: "<", cartograph.OpLte: "<="}[f.Op]
+		return x + ` COLLATE "C" ` + op + " " + c.arg(v), nil
+	}
+	switch kind {
+	case kindTags:
+		switch f.Op {
+		case cartograph.OpEq, cartograph.OpContains:
+			return c.arg(v) + " = ANY(" + col + ")", nil
+		case cartograph.OpNe:
+			return "NOT (" + c.arg(v) + " = ANY(" + col + "))", nil
+		}
+		cond, err := text("t")
+		return "EXISTS (SELECT 1 FROM unnest(" + col + ") t WHERE " + cond + ")", err
+	case kindJSONArray:
+		switch f.Op {
+		case cartograph.OpEq, cartograph.OpContains:
+			return "jsonb_exists(" + col + ", " + c.arg(v) + ")", nil
+		case cartograph.OpNe:
+			return "NOT coalesce(jsonb_exists(" + col + ", " + c.arg(v) + "), false)", nil
+		}
+		cond, err := text("t")
+		return "EXISTS (SELECT 1 FROM jsonb_array_elements_text(coalesce(" + col + ", '[]')) t WHERE " + cond + ")", err
+	case kindMetaTag:
+		if f.Op == cartograph.OpEq {
+			// Containment uses the GIN index on meta_tags.
+			return alias + ".meta_tags @> " + c.arg(mustJSON([]map[string]string{{"name": col, "value": v}})) + "::jsonb", nil
+		}
+		if f.Op == cartograph.OpNe {
+			return "NOT (" + alias + ".meta_tags @> " + c.arg(mustJSON([]map[string]string{{"name": col, "value": v}})) + "::jsonb)", nil
+		}
+		cond, err := text("(m->>'value')")
+		return c.metaTag(col, alias, cond), err
+	case kindNumber:
+		op := map[cartograph.FilterOp]string{cartograph.OpEq: "=", cartograph.OpNe: "<>", cartograph.OpGt: ">",
+			cartograph.OpGte: ">=", cartograph.OpLt: "<", cartograph.OpLte: "<="}[f.Op]
+		if op == "" {
+			return "", invalid("%s does not apply to the number %q", f.Op, f.Field)
+		}
+		return col + " " + op + " " + c.arg(v) + "::numeric", nil
+	case kindTime:
+		op := map[cartograph.FilterOp]string{cartograph.OpEq: "=", cartograph.OpNe: "<>", cartograph.OpGt: ">",
+			cartograph.OpGte: ">=", cartograph.OpLt: "<", cartograph.OpLte: "<="}[f.Op]
+		if op == "" {
+			return "", invalid("%s does not apply to the time %q", f.Op, f.Field)
+		}
+		if _, err := parseTime(v); err != nil {
+			return "", invalid("%q compares with RFC 3339 times, not %q", f.Field, v)
+		}
+		return col + " " + op + " " + c.arg(v) + "::timestamptz", nil
+	}
+	return text(col)
+}
+
+// metaTag: some meta tag named name satisfies cond (over m).
+func (c *compiler) metaTag(name, alias, cond string) string {
+	return "EXISTS (SELECT 1 FROM jsonb_array_elements(" + alias + ".meta_tags) m WHERE m->>'name' = " + c.arg(name) + " AND " + cond + ")"
+}
+
+func parseTime(s string) (time.Time, error) { return time.Parse(time.RFC3339, s) }

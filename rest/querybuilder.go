@@ -1,0 +1,171 @@
+package rest
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"cartograph/cartograph"
+	"cartograph/db"
+)
+
+// queryOperators are the operators the query builder takes (CONTRACT.md §4,
+// plus contains and startsWith).
+var queryOperators = []string{"eq", "ne", "in", "nin", "ilike", "gt", "gte", "lt", "lte", "exists", "contains", "startsWith"}
+
+// maxFilterNesting bounds and/or/not nesting of a query-builder filter.
+const maxFilterNesting = 20
+
+// parseQueryFilter reads {column, operator, value}, {and: [...]},
+// {or: [...]} or {not: {...}}, nested. A dotted column walks relations
+// ("environments.resources.provider": some environment has some resource
+// whose provider matches); "metaTags.<name>" names a meta tag.
+func parseQueryFilter(raw json.RawMessage, nesting int) (cartograph.Filter, error) {
+	bad := func(format string, args ...any) (cartograph.Filter, error) {
+		return cartograph.Filter{}, &cartograph.Error{Code: cartograph.Invalid, Field: "filter", Message: "filter: " + fmt.Sprintf(format, args...)}
+	}
+	if nesting > maxFilterNesting {
+		return bad("nested deeper than %d levels", maxFilterNesting)
+	}
+	var node map[string]json.RawMessage
+	if json.Unmarshal(raw, &node) != nil || node == nil {
+		return bad("each condition must be an object")
+	}
+	for _, op := range []string{"and", "or"} {
+		if list, ok := node[op]; ok {
+			var items []json.RawMessage
+			if json.Unmarshal(list, &items) != nil {
+				return bad("%s takes a list of conditions", op)
+			}
+			out := cartograph.Filter{Op: cartograph.FilterOp(op)}
+			for _, it := range items {
+				ch, err := parseQueryFilter(it, nesting+1)
+				if err != nil {
+					return ch, err
+				}
+				out.Children = append(out.Children, ch)
+			}
+			return out, nil
+		}
+	}
+	if inner, ok := node["not"]; ok {
+		ch, err := parseQueryFilter(inner, nesting+1)
+		return cartograph.Filter{Op: cartograph.OpNot, Children: []cartograph.Filter{ch}}, err
+	}
+	var leaf struct {
+		Column   *string `json:"column"`
+		Operator *string `json:"operator"`
+		Value    any     `json:"value"`
+	}
+	if json.Unmarshal(raw, &leaf) != nil || leaf.Column == nil || leaf.Operator == nil {
+		return bad("a condition needs column and operator (or and, or, not)")
+	}
+	if !slices.Contains(queryOperators, *leaf.Operator) {
+		return bad("unknown operator %q", *leaf.Operator)
+	}
+	segs := strings.Split(*leaf.Column, ".")
+	var path []string
+	field := ""
+	for i, s := range segs {
+		if s == "metaTags" && i < len(segs)-1 {
+			field = "metaTags." + strings.Join(segs[i+1:], ".")
+			break
+		}
+		if i == len(segs)-1 {
+			field = s
+			break
+		}
+		path = append(path, s)
+	}
+	if len(path) > cartograph.MaxFilterDepth {
+		return bad("column %q walks more than %d relations", *leaf.Column, cartograph.MaxFilterDepth)
+	}
+	f := cartograph.Filter{Op: cartograph.FilterOp(*leaf.Operator), Field: field, Value: leaf.Value}
+	for i := len(path) - 1; i >= 0; i-- {
+		f = cartograph.Filter{Op: cartograph.OpSome, Field: path[i], Children: []cartograph.Filter{f}}
+	}
+	return f, nil
+}
+
+func (h *catalogHandler) queryBuilder(w http.ResponseWriter, r *http.Request) {
+	fields, err := decodeObject(r)
+	if err != nil {
+		WriteCatalogError(w, r, err)
+		return
+	}
+	var p cartograph.Problems
+	q := db.QueryBuilderQuery{}
+	var schema string
+	if raw, ok := present(fields, "schemaIdentifier"); !ok || json.Unmarshal(raw, &schema) != nil {
+		p.Add("schemaIdentifier", "schemaIdentifier should not be empty")
+	} else if schema == "schema-cost" {
+		q.Costs = true
+	} else if t := cartograph.EntityType(strings.TrimPrefix(schema, "schema-")); strings.HasPrefix(schema, "schema-") && t.Valid() {
+		q.Type = t
+	} else {
+		p.Add("schemaIdentifier", "unknown schema %q", schema)
+	}
+	page := number(&p, fields, "pageNumber", 0)
+	size := number(&p, fields, "pageSize", 10)
+	if size < 1 || size > cartograph.MaxPageSize {
+		p.Add("pageSize", "pageSize must be between 1 and %d", cartograph.MaxPageSize)
+	}
+	if page < 0 {
+		p.Add("pageNumber", "pageNumber must not be less than 0")
+	}
+	q.Page = cartograph.Page{Limit: size, Offset: page * size}
+	q.From, q.To = db.DefaultRange(time.Now())
+	if raw, ok := present(fields, "dateRange"); ok {
+		var dr struct{ From, To string }
+		if json.Unmarshal(raw, &dr) != nil {
+			p.Add("dateRange", "dateRange must be {from, to}")
+		}
+		if dr.From != "" {
+			q.From = dr.From
+		}
+		if dr.To != "" {
+			q.To = dr.To
+		}
+	}
+	if raw, ok := present(fields, "sort"); ok {
+		var sort struct{ Property, Order string }
+		if json.Unmarshal(raw, &sort) != nil || sort.Order != "" && sort.Order != "ASC" && sort.Order != "DESC" {
+			p.Add("sort", "sort must be {property, order: ASC|DESC}")
+		}
+		q.Sort, q.Desc = sort.Property, sort.Order == "DESC"
+	}
+	if raw, ok := present(fields, "filter"); ok {
+		f, err := parseQueryFilter(raw, 0)
+		if err != nil {
+			p.Add("filter", "%s", cartograph.AsError(err).Message)
+		}
+		q.Filter = &f
+	}
+	if err := p.Err(); err != nil {
+		WriteCatalogError(w, r, err)
+		return
+	}
+	items, total, err := h.store.Entities.QueryBuilder(r.Context(), q)
+	if err != nil {
+		WriteCatalogError(w, r, err)
+		return
+	}
+	out := make([]map[string]any, len(items))
+	for i, it := range items {
+		if it.Cost != nil {
+			out[i] = map[string]any{"catalogResourceId": it.Cost.ResourceID, "date": it.Cost.Date,
+				"operation": it.Cost.Operation, "cost": json.Number(it.Cost.Cost), "arn": it.Cost.ARN}
+			continue
+		}
+		out[i] = entityJSON(it.Entity, nil)
+		if it.Costs != nil {
+			out[i]["accruedCosts"] = json.Number(it.Costs.Accrued)
+			out[i]["priorPeriodCosts"] = json.Number(it.Costs.Prior)
+			out[i]["changeCosts"] = json.Number(it.Costs.Change)
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"totalFound": total, "pageNumber": page, "pageSize": size, "items": out})
+}
