@@ -21,13 +21,22 @@ func FuzzCatalogRequests(f *testing.F) {
 	k := key(&testing.T{}, "fuzzer", org, cartograph.ScopeWrite, cartograph.RoleUser)
 	paths := []string{"/public/v1/catalog/entities", "/public/v1/catalog/entities/service",
 		"/public/v1/catalog/entities/resource", "/public/v1/catalog/entities/library", "/public/v1/catalog/entities/person",
-		"/public/v1/module-settings", "/public/v1/catalog/entities/repository"}
+		"/public/v1/module-settings", "/public/v1/catalog/entities/repository", "/public/v1/query-builder",
+		"/public/v1/query-builder"}
 	for _, s := range []string{
 		`{}`, `{"name":"x"}`, `{"pageSize":1e309}`, `{"propertyFilters":[{"operand":"OR","propertyFilters":[{"operand":"AND"}]}]}`,
 		`{"sort":{"property":"name","order":null}}`, `{"types":[null]}`, `{"name":"x","provider":"AWS","providerResourceKey":"k","providerResourceType":"t","parents":[{"id":"not-a-uuid","label":"contains"}]}`,
 		`{"name":"y","provider":"AWS","providerResourceKey":"k2","providerResourceType":"t","parents":[{"id":"00000000-0000-4000-8000-000000000000","secondaryId":"zz","label":"contains"}]}`,
 		`{"pageNumber":99999999999,"pageSize":1000}`, `{"serviceId":"00000000-0000-4000-8000-000000000000","layout":[]}`,
 		"\x00", `{"name":"\u0000"}`, `{"searchTerms":"\\"}`,
+		`{"schemaIdentifier":"schema-service","filter":{"column":"environments.resources.provider","operator":"eq","value":"AWS"}}`,
+		`{"schemaIdentifier":"schema-service","filter":{"or":[{"column":"metaTags.tier","operator":"in","value":["1",2,null]},{"not":{"column":"tags","operator":"exists","value":true}}]}}`,
+		`{"schemaIdentifier":"schema-resource","sort":{"property":"accruedCosts","order":"DESC"},"filter":{"column":"changeCosts","operator":"lte","value":"1e400"}}`,
+		`{"schemaIdentifier":"schema-cost","filter":{"column":"date","operator":"gt","value":"2026"}}`,
+		`{"schemaIdentifier":"schema-service","filter":{"column":"createDateTime","operator":"gt","value":"not a time"}}`,
+		`{"schemaIdentifier":"schema-service","filter":{"column":"name","operator":"ilike","value":"%\\"}}`,
+		`{"schemaIdentifier":"schema-service","filter":{"column":"lifecycle","operator":"gte","value":{"a":1}}}`,
+		`{"schemaIdentifier":"schema-team","filter":{"column":"members.metaTags.nick","operator":"nin","value":[]}}`,
 	} {
 		for i := range paths {
 			f.Add(s, uint8(i))

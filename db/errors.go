@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"net"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -66,6 +67,11 @@ func wrap(err error) error {
 			return &cartograph.Error{Code: cartograph.Unavailable, Message: "The request took too long", Cause: err}
 		case pgAdminShutdown, pgCannotConnectNow:
 			return &cartograph.Error{Code: cartograph.Unavailable, Message: "The database is unavailable", Cause: err}
+		}
+		if strings.HasPrefix(pg.Code, "22") {
+			// Data exceptions (a value out of range, a malformed literal) come
+			// from what the caller sent; validation should have caught it first.
+			return &cartograph.Error{Code: cartograph.Invalid, Message: "A value in the request is not valid: " + pg.Message, Cause: err}
 		}
 		return cartograph.InternalError(err)
 	}

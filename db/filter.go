@@ -245,7 +245,7 @@ func (c *compiler) comparison(col string, kind fieldKind, alias string, f cartog
 		case kindTags:
 			sql = col + " && " + c.arg(uuidArray(vals)) + "::text[]"
 		case kindMetaTag:
-			sql = c.metaTag(col, alias, "m->>'value' = ANY("+c.arg(uuidArray(vals))+"::text[])")
+			sql = c.metaTag(col, alias, func() string { return "m->>'value' = ANY(" + c.arg(uuidArray(vals)) + "::text[])" })
 		case kindJSONArray:
 			sql = "jsonb_exists_any(" + col + ", " + c.arg(uuidArray(vals)) + "::text[])"
 		case kindNumber:
@@ -277,6 +277,9 @@ func (c *compiler) comparison(col string, kind fieldKind, alias string, f cartog
 		case cartograph.OpNe:
 			return x + " IS DISTINCT FROM " + c.arg(v), nil
 		case cartograph.OpILike:
+			if trailing := len(v) - len(strings.TrimRight(v, `\`)); trailing%2 == 1 {
+				return "", invalid("the ilike pattern for %q ends with an escape character (\\)", f.Field)
+			}
 			return x + " ILIKE " + c.arg(v), nil
 		case cartograph.OpContains:
 			return x + " ILIKE " + c.arg("%"+escapePattern(v)+"%"), nil
@@ -313,8 +316,13 @@ func (c *compiler) comparison(col string, kind fieldKind, alias string, f cartog
 		if f.Op == cartograph.OpNe {
 			return "NOT (" + alias + ".meta_tags @> " + c.arg(mustJSON([]map[string]string{{"name": col, "value": v}})) + "::jsonb)", nil
 		}
-		cond, err := text("(m->>'value')")
-		return c.metaTag(col, alias, cond), err
+		var err error
+		sql := c.metaTag(col, alias, func() string {
+			var cond string
+			cond, err = text("(m->>'value')")
+			return cond
+		})
+		return sql, err
 	case kindNumber:
 		op := map[cartograph.FilterOp]string{cartograph.OpEq: "=", cartograph.OpNe: "<>", cartograph.OpGt: ">",
 			cartograph.OpGte: ">=", cartograph.OpLt: "<", cartograph.OpLte: "<="}[f.Op]
@@ -336,9 +344,12 @@ func (c *compiler) comparison(col string, kind fieldKind, alias string, f cartog
 	return text(col)
 }
 
-// metaTag: some meta tag named name satisfies cond (over m).
-func (c *compiler) metaTag(name, alias, cond string) string {
-	return "EXISTS (SELECT 1 FROM jsonb_array_elements(" + alias + ".meta_tags) m WHERE m->>'name' = " + c.arg(name) + " AND " + cond + ")"
+// metaTag: some meta tag named name satisfies the condition cond builds
+// (over m). The name's placeholder is taken first, as it comes first in the
+// text: arguments must be added in the order their ? appear.
+func (c *compiler) metaTag(name, alias string, cond func() string) string {
+	head := "EXISTS (SELECT 1 FROM jsonb_array_elements(" + alias + ".meta_tags) m WHERE m->>'name' = " + c.arg(name) + " AND "
+	return head + cond() + ")"
 }
 
 func parseTime(s string) (time.Time, error) { return time.Parse(time.RFC3339, s) }

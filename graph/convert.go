@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -387,10 +388,10 @@ func whereNode(m map[string]any, depth int) (cartograph.Filter, error) {
 		}
 		all.Children = append(all.Children, cartograph.Filter{Op: cartograph.OpNot, Children: []cartograph.Filter{ch}})
 	}
-	field, _ := m["field"].(string)
+	field, _ := plain(m["field"]).(string)
 	for _, op := range cartograph.Comparisons {
-		v, ok := m[string(op)]
-		if !ok || v == nil {
+		v := plain(m[string(op)])
+		if v == nil {
 			continue
 		}
 		if field == "" {
@@ -398,10 +399,10 @@ func whereNode(m map[string]any, depth int) (cartograph.Filter, error) {
 		}
 		all.Children = append(all.Children, cartograph.Filter{Op: op, Field: field, Value: v})
 	}
-	relation, _ := m["relation"].(string)
+	relation, _ := plain(m["relation"]).(string)
 	for _, op := range []cartograph.FilterOp{cartograph.OpSome, cartograph.OpEvery, cartograph.OpNone} {
-		v, ok := m[string(op)]
-		if !ok || v == nil {
+		v := plain(m[string(op)])
+		if v == nil {
 			continue
 		}
 		if relation == "" {
@@ -414,6 +415,44 @@ func whereNode(m map[string]any, depth int) (cartograph.Filter, error) {
 		all.Children = append(all.Children, cartograph.Filter{Op: op, Field: relation, Children: []cartograph.Filter{ch}})
 	}
 	return all, nil
+}
+
+// plain turns the typed values gqlgen puts in an input map (*string, *bool,
+// json.RawMessage for the JSON scalar, lists of them) into plain Go values.
+func plain(v any) any {
+	switch x := v.(type) {
+	case *string:
+		if x == nil {
+			return nil
+		}
+		return *x
+	case *bool:
+		if x == nil {
+			return nil
+		}
+		return *x
+	case json.RawMessage:
+		var out any
+		d := json.NewDecoder(bytes.NewReader(x))
+		d.UseNumber()
+		if d.Decode(&out) != nil {
+			return nil
+		}
+		return out
+	case []json.RawMessage:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = plain(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = plain(e)
+		}
+		return out
+	}
+	return v
 }
 
 // whereKey is a canonical text of a where input, to key loaders by it.

@@ -1,0 +1,262 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+
+	"cartograph/db"
+)
+
+// filterCatalog builds the fixed catalog the filter tests ask questions of:
+//
+//	s1 tier 1 [backend grpc] production: s1-prod {aws-db AWS, gcp-vm GCP}, s1-dev {pod K8s}
+//	s2 tier 2 [frontend] deprecated:     s2-prod {vm2 GCP}
+//	s3 tier 1 [] production:             s3-prod {bucket AWS}, s3-dev {}
+//	s4 (no tier, no environments)
+//	depends_on: s4 -> s3 -> s1 -> s2
+func filterCatalog(t *testing.T) (*catalogClient, map[string]string) {
+	c := newCatalogClient(t, "filters")
+	id := map[string]string{}
+	svc := func(name, extra string) { id[name] = c.create(t, "service", `{"name":"`+name+`"`+extra+`}`)["id"].(string) }
+	svc("s1", `,"lifecycle":"production","tags":["backend","grpc"],"metaTags":[{"name":"tier","value":"1","type":"Text"}],"languages":["Go"]`)
+	svc("s2", `,"lifecycle":"deprecated","tags":["frontend"],"metaTags":[{"name":"tier","value":"2","type":"Text"}]`)
+	svc("s3", `,"lifecycle":"production","metaTags":[{"name":"tier","value":"1","type":"Text"}]`)
+	svc("s4", ``)
+	rel := func(src, label, dst string) {
+		c.must(t, 201, "POST", "/public/v1/catalog/relations", fmt.Sprintf(`{"sourceEntityId":%q,"targetEntityId":%q,"label":%q}`, id[src], id[dst], label))
+	}
+	env := func(service, name string, resources ...[2]string) {
+		id[name] = c.create(t, "environment", `{"name":"`+name+`"}`)["id"].(string)
+		rel(service, "has_environment", name)
+		for _, r := range resources {
+			id[r[0]] = c.create(t, "resource", fmt.Sprintf(`{"name":%q,"provider":%q,"providerResourceKey":%q,"providerResourceType":"t"}`, r[0], r[1], r[0]))["id"].(string)
+			rel(name, "contains", r[0])
+		}
+	}
+	env("s1", "s1-prod", [2]string{"aws-db", "AWS"}, [2]string{"gcp-vm", "GCP"})
+	env("s1", "s1-dev", [2]string{"pod", "K8s"})
+	env("s2", "s2-prod", [2]string{"vm2", "GCP"})
+	env("s3", "s3-prod", [2]string{"bucket", "AWS"})
+	env("s3", "s3-dev")
+	rel("s4", "depends_on", "s3")
+	rel("s3", "depends_on", "s1")
+	rel("s1", "depends_on", "s2")
+	return c, id
+}
+
+func (c *catalogClient) queryBuilder(t *testing.T, body string) (int, []string) {
+	t.Helper()
+	res := c.must(t, http.StatusOK, "POST", "/public/v1/query-builder", body).json(t)
+	var names []string
+	for _, it := range res["items"].([]any) {
+		names = append(names, it.(map[string]any)["name"].(string))
+	}
+	return int(res["totalFound"].(float64)), names
+}
+
+func (c *catalogClient) gqlWhere(t *testing.T, where string) []string {
+	t.Helper()
+	var out struct {
+		Entities struct{ Items []struct{ Name string } }
+	}
+	c.gqlData(t, `{ entities(types: [SERVICE], first: 100, where: `+where+`) { items { name } } }`, &out)
+	names := []string{}
+	for _, it := range out.Entities.Items {
+		names = append(names, it.Name)
+	}
+	return names
+}
+
+func TestFilters(t *testing.T) {
+	c, _ := filterCatalog(t)
+	leaf := func(col, op, value string) string {
+		return fmt.Sprintf(`{"column":%q,"operator":%q,"value":%s}`, col, op, value)
+	}
+	for _, tc := range []struct {
+		name, rest, gql string
+		want            string
+	}{
+		{"eq", leaf("name", "eq", `"s1"`), `{field: "name", eq: "s1"}`, "s1"},
+		{"ne", leaf("name", "ne", `"s1"`), `{field: "name", ne: "s1"}`, "s2,s3,s4"},
+		{"in", leaf("name", "in", `["s1","s2"]`), `{field: "name", in: ["s1", "s2"]}`, "s1,s2"},
+		{"nin", leaf("name", "nin", `["s1","s2"]`), `{field: "name", nin: ["s1", "s2"]}`, "s3,s4"},
+		{"ilike", leaf("name", "ilike", `"S_"`), `{field: "name", ilike: "S_"}`, "s1,s2,s3,s4"},
+		{"contains", leaf("name", "contains", `"3"`), `{field: "name", contains: "3"}`, "s3"},
+		{"startsWith", leaf("lifecycle", "startsWith", `"dep"`), `{field: "lifecycle", startsWith: "dep"}`, "s2"},
+		{"gt", leaf("name", "gt", `"s2"`), `{field: "name", gt: "s2"}`, "s3,s4"},
+		{"gte", leaf("name", "gte", `"s2"`), `{field: "name", gte: "s2"}`, "s2,s3,s4"},
+		{"lt", leaf("name", "lt", `"s2"`), `{field: "name", lt: "s2"}`, "s1"},
+		{"lte", leaf("name", "lte", `"s2"`), `{field: "name", lte: "s2"}`, "s1,s2"},
+		{"exists", leaf("lifecycle", "exists", `true`), `{field: "lifecycle", exists: true}`, "s1,s2,s3"},
+		{"not exists", leaf("lifecycle", "exists", `false`), `{field: "lifecycle", exists: false}`, "s4"},
+		{"tag", leaf("tags", "eq", `"backend"`), `{field: "tags", eq: "backend"}`, "s1"},
+		{"tags in", leaf("tags", "in", `["grpc","frontend"]`), `{field: "tags", in: ["grpc", "frontend"]}`, "s1,s2"},
+		{"no tags", leaf("tags", "exists", `false`), `{field: "tags", exists: false}`, "s3,s4"},
+		{"meta tag", leaf("metaTags.tier", "eq", `"1"`), `{field: "metaTags.tier", eq: "1"}`, "s1,s3"},
+		{"meta tag ne", leaf("metaTags.tier", "ne", `"1"`), `{field: "metaTags.tier", ne: "1"}`, "s2,s4"},
+		{"meta tag in", leaf("metaTags.tier", "in", `["2","3"]`), `{field: "metaTags.tier", in: ["2", "3"]}`, "s2"},
+		{"meta tag ilike", leaf("metaTags.tier", "ilike", `"%1%"`), `{field: "metaTags.tier", ilike: "%1%"}`, "s1,s3"},
+		{"meta tag nin", leaf("metaTags.tier", "nin", `["1"]`), `{field: "metaTags.tier", nin: ["1"]}`, "s2,s4"},
+		{"meta tag missing", leaf("metaTags.tier", "exists", `false`), `{field: "metaTags.tier", exists: false}`, "s4"},
+		{"type field array", leaf("languages", "eq", `"Go"`), `{field: "languages", eq: "Go"}`, "s1"},
+		{"and", `{"and":[` + leaf("metaTags.tier", "eq", `"1"`) + `,` + leaf("tags", "exists", `true`) + `]}`,
+			`{and: [{field: "metaTags.tier", eq: "1"}, {field: "tags", exists: true}]}`, "s1"},
+		{"or", `{"or":[` + leaf("name", "eq", `"s4"`) + `,` + leaf("lifecycle", "eq", `"deprecated"`) + `]}`,
+			`{or: [{field: "name", eq: "s4"}, {field: "lifecycle", eq: "deprecated"}]}`, "s2,s4"},
+		{"not", `{"not":` + leaf("lifecycle", "eq", `"production"`) + `}`, `{not: {field: "lifecycle", eq: "production"}}`, "s2,s4"},
+		{"one level", leaf("environments.name", "eq", `"s3-dev"`), `{relation: "environments", some: {field: "name", eq: "s3-dev"}}`, "s3"},
+		{"two levels", leaf("environments.resources.provider", "eq", `"AWS"`),
+			`{relation: "environments", some: {relation: "resources", some: {field: "provider", eq: "AWS"}}}`, "s1,s3"},
+		{"three levels", leaf("dependencies.environments.resources.provider", "eq", `"K8s"`),
+			`{relation: "dependencies", some: {relation: "environments", some: {relation: "resources", some: {field: "provider", eq: "K8s"}}}}`, "s3"},
+		{"four levels", leaf("dependencies.dependencies.environments.resources.provider", "eq", `"K8s"`),
+			`{relation: "dependencies", some: {relation: "dependencies", some: {relation: "environments", some: {relation: "resources", some: {field: "provider", eq: "K8s"}}}}}`, "s4"},
+		{"backwards", leaf("dependents.name", "eq", `"s4"`), `{relation: "dependents", some: {field: "name", eq: "s4"}}`, "s3"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			total, names := c.queryBuilder(t, `{"schemaIdentifier":"schema-service","pageSize":100,"filter":`+tc.rest+`}`)
+			if strings.Join(names, ",") != tc.want || total != len(names) {
+				t.Errorf("REST: %d %v, want %s", total, names, tc.want)
+			}
+			if got := strings.Join(c.gqlWhere(t, tc.gql), ","); got != tc.want {
+				t.Errorf("GraphQL: %s, want %s", got, tc.want)
+			}
+		})
+	}
+	// every and none (GraphQL only): every over no environments holds.
+	for _, tc := range []struct{ where, want string }{
+		{`{relation: "environments", every: {field: "name", contains: "prod"}}`, "s2,s4"},
+		{`{relation: "environments", none: {relation: "resources", some: {field: "provider", eq: "GCP"}}}`, "s3,s4"},
+		{`{relation: "environments", some: {and: [{field: "name", contains: "prod"}, {relation: "resources", every: {field: "provider", eq: "AWS"}}]}}`, "s3"},
+	} {
+		if got := strings.Join(c.gqlWhere(t, tc.where), ","); got != tc.want {
+			t.Errorf("%s = %s, want %s", tc.where, got, tc.want)
+		}
+	}
+	// Relation fields take where too.
+	var rel struct {
+		Entities struct {
+			Items []struct {
+				Name         string
+				Environments struct {
+					TotalCount int
+					Items      []struct{ Name string }
+				}
+			}
+		}
+	}
+	c.gqlData(t, `{ entities(types: [SERVICE], where: {field: "name", eq: "s1"}) { items { name ... on Service {
+		environments(where: {relation: "resources", some: {field: "provider", eq: "K8s"}}) { totalCount items { name } } } } } }`, &rel)
+	if e := rel.Entities.Items[0].Environments; e.TotalCount != 1 || e.Items[0].Name != "s1-dev" {
+		t.Errorf("filtered relation field = %+v", e)
+	}
+	// Sorting and paging stay in the statement.
+	total, names := c.queryBuilder(t, `{"schemaIdentifier":"schema-service","pageSize":2,"pageNumber":1,"sort":{"property":"name","order":"DESC"}}`)
+	if total != 4 || strings.Join(names, ",") != "s2,s1" {
+		t.Errorf("sorted page = %d %v", total, names)
+	}
+	total, names = c.queryBuilder(t, `{"schemaIdentifier":"schema-resource","filter":`+leaf("provider", "eq", `"AWS"`)+`}`)
+	if total != 2 || !slices.Equal(names, []string{"aws-db", "bucket"}) {
+		t.Errorf("resources = %d %v", total, names)
+	}
+}
+
+func TestQueryBuilderErrors(t *testing.T) {
+	c := newCatalogClient(t, "qb-errors")
+	for _, tc := range []struct{ name, body, want string }{
+		{"unknown schema", `{"schemaIdentifier":"schema-widget"}`, `unknown schema \"schema-widget\"`},
+		{"missing schema", `{}`, "schemaIdentifier"},
+		{"unknown column", `{"schemaIdentifier":"schema-service","filter":{"column":"color","operator":"eq","value":"red"}}`, `unknown column \"color\"`},
+		{"unknown operator", `{"schemaIdentifier":"schema-service","filter":{"column":"name","operator":"like","value":"x"}}`, `unknown operator \"like\"`},
+		{"unknown relation", `{"schemaIdentifier":"schema-service","filter":{"column":"owners.name","operator":"eq","value":"x"}}`, `unknown relation \"owners\"`},
+		{"in needs a list", `{"schemaIdentifier":"schema-service","filter":{"column":"name","operator":"in","value":"x"}}`, "list"},
+		{"exists needs a boolean", `{"schemaIdentifier":"schema-service","filter":{"column":"name","operator":"exists","value":"yes"}}`, "true or false"},
+		{"number column", `{"schemaIdentifier":"schema-service","filter":{"column":"accruedCosts","operator":"gt","value":"lots"}}`, "numbers"},
+		{"six levels", `{"schemaIdentifier":"schema-service","filter":{"column":"dependencies.dependencies.dependencies.dependencies.dependencies.dependencies.name","operator":"eq","value":"x"}}`, "5"},
+		{"page size", `{"schemaIdentifier":"schema-service","pageSize":0}`, "pageSize"},
+		{"bad range", `{"schemaIdentifier":"schema-service","dateRange":{"from":"2026-02-01","to":"2026-01-01"}}`, "to must not be before from"},
+		{"unknown sort", `{"schemaIdentifier":"schema-service","sort":{"property":"color"}}`, "color"},
+		{"ilike ending in an escape", `{"schemaIdentifier":"schema-service","filter":{"column":"name","operator":"ilike","value":"a\\"}}`, "escape character"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			wantCatalogError(t, c.call(t, "POST", "/public/v1/query-builder", tc.body), 400, tc.want)
+		})
+	}
+	code, field, _ := c.gqlError(t, `{ entities(where: {field: "color", eq: "red"}) { items { name } } }`)
+	if code != "BAD_USER_INPUT" || field != "filter" {
+		t.Errorf("GraphQL unknown field: %s %s", code, field)
+	}
+	if code, _, _ := c.gqlError(t, `{ entities(where: {relation: "environments", some: {field: "name", eq: "x"}}) { items { name } } }`); code != "BAD_USER_INPUT" {
+		t.Errorf("relation without a type: %s", code)
+	}
+}
+
+func TestQueryBuilderCosts(t *testing.T) {
+	c, id := filterCatalog(t)
+	var rows []string
+	for _, r := range []struct {
+		res, date string
+		cost      float64
+	}{
+		{"aws-db", "2026-01-10", 10}, {"gcp-vm", "2026-01-10", 5}, {"pod", "2026-01-09", 1},
+		{"vm2", "2026-01-10", 7}, {"bucket", "2026-01-10", 2}, {"aws-db", "2026-01-01", 100},
+	} {
+		rows = append(rows, fmt.Sprintf(`{"catalogResourceId":%q,"date":%q,"operation":"TOTAL","cost":%v}`, id[r.res], r.date, r.cost))
+	}
+	c.must(t, 200, "POST", "/public/v1/costs/batch", "["+strings.Join(rows, ",")+"]")
+	res := c.must(t, 200, "POST", "/public/v1/query-builder", `{"schemaIdentifier":"schema-service","dateRange":{"from":"2026-01-06","to":"2026-01-10"},
+		"sort":{"property":"accruedCosts","order":"DESC"},"filter":{"column":"accruedCosts","operator":"gt","value":0}}`).json(t)
+	var got []string
+	for _, it := range res["items"].([]any) {
+		m := it.(map[string]any)
+		got = append(got, fmt.Sprintf("%s:%v:%v:%v", m["name"], m["accruedCosts"], m["priorPeriodCosts"], m["changeCosts"]))
+	}
+	// s1 = 10+5+1 in range, 100 in the prior five days (01-01..01-05).
+	want := "s1:16:100:-84,s2:7:0:7,s3:2:0:2"
+	if strings.Join(got, ",") != want {
+		t.Errorf("cost columns = %v, want %s", got, want)
+	}
+	res = c.must(t, 200, "POST", "/public/v1/query-builder", `{"schemaIdentifier":"schema-cost","dateRange":{"from":"2026-01-01","to":"2026-01-31"},
+		"filter":{"column":"cost","operator":"gte","value":7},"sort":{"property":"cost","order":"DESC"}}`).json(t)
+	if res["totalFound"] != float64(3) || res["items"].([]any)[0].(map[string]any)["cost"] != float64(100) {
+		t.Errorf("schema-cost = %v", res)
+	}
+}
+
+// TestFilteredPageStatements: a filtered GraphQL page is one statement, plus
+// one for the total when it is selected, whatever the filter's depth.
+func TestFilteredPageStatements(t *testing.T) {
+	c, _ := filterCatalog(t)
+	cfg, _ := loadConfig()
+	h := newHandler(cfg, testDB, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	count := func(query string) int64 {
+		body, _ := json.Marshal(map[string]string{"query": query})
+		ctx, statements := db.WithStatementCount(context.Background())
+		req := httptest.NewRequest("POST", "/graphql", strings.NewReader(string(body))).WithContext(ctx)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Api-Key", c.key)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if strings.Contains(w.Body.String(), "errors") {
+			t.Fatal(w.Body.String())
+		}
+		return statements.Load()
+	}
+	where := `{and: [{field: "metaTags.tier", eq: "1"}, {relation: "environments", some: {and: [{field: "name", contains: "prod"},
+		{relation: "resources", some: {field: "provider", eq: "AWS"}}]}}]}`
+	count(`{ viewer { name } }`) // first use of the key records its last-used time
+	if n := count(`{ entities(types: [SERVICE], where: ` + where + `) { items { name } } }`); n != 2 {
+		t.Errorf("filtered page: %d statements, want 2 (key + page)", n)
+	}
+	if n := count(`{ entities(types: [SERVICE], where: ` + where + `) { totalCount items { name } } }`); n != 3 {
+		t.Errorf("filtered page with total: %d statements, want 3", n)
+	}
+}
