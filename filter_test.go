@@ -25,7 +25,9 @@ import (
 func filterCatalog(t *testing.T) (*catalogClient, map[string]string) {
 	c := newCatalogClient(t, "filters")
 	id := map[string]string{}
-	svc := func(name, extra string) { id[name] = c.create(t, "service", `{"name":"`+name+`"`+extra+`}`)["id"].(string) }
+	svc := func(name, extra string) {
+		id[name] = c.create(t, "service", `{"name":"`+name+`"`+extra+`}`)["id"].(string)
+	}
 	svc("s1", `,"lifecycle":"production","tags":["backend","grpc"],"metaTags":[{"name":"tier","value":"1","type":"Text"}],"languages":["Go"]`)
 	svc("s2", `,"lifecycle":"deprecated","tags":["frontend"],"metaTags":[{"name":"tier","value":"2","type":"Text"}]`)
 	svc("s3", `,"lifecycle":"production","metaTags":[{"name":"tier","value":"1","type":"Text"}]`)
