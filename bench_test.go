@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -17,6 +19,14 @@ import (
 
 	"cartograph/cartograph"
 )
+
+// benchScale is the data set's scale: BENCH_SCALE, default 1.
+func benchScale() string {
+	if s := os.Getenv("BENCH_SCALE"); s != "" {
+		return s
+	}
+	return "1"
+}
 
 // benchCatalog generates the shared data set at scale (cached under the temp
 // directory), imports it into a fresh org and returns a handler and a read
@@ -45,13 +55,20 @@ func benchCatalog(b *testing.B, scale string) (http.Handler, string, map[string]
 		b.Fatal(err)
 	}
 	defer rels.Close()
-	start := time.Now()
-	counts, err := testDB.Import(ctx, ents, rels)
+	costs, err := os.Open(filepath.Join(dir, "costs.ndjson"))
 	if err != nil {
 		b.Fatal(err)
 	}
-	if _, err := testDB.Bun().ExecContext(context.Background(), "ANALYZE entities; ANALYZE relations"); err != nil {
+	defer costs.Close()
+	start := time.Now()
+	counts, err := testDB.Import(ctx, ents, rels, costs)
+	if err != nil {
 		b.Fatal(err)
+	}
+	for _, table := range []string{"entities", "relations", "costs"} {
+		if _, err := testDB.Bun().ExecContext(context.Background(), "VACUUM ANALYZE "+table); err != nil {
+			b.Fatal(err)
+		}
 	}
 	b.Logf("imported scale %s in %s: %+v", scale, time.Since(start).Round(time.Millisecond), *counts)
 	var manifest map[string]json.RawMessage
@@ -68,12 +85,21 @@ func benchCatalog(b *testing.B, scale string) (http.Handler, string, map[string]
 // whose identity repeats an earlier resource's in entities.ndjson: the import
 // keeps the first of each.
 func mergedResources(b *testing.B, dir string, services []string) int {
+	n := 0
+	for _, ids := range mergedByService(b, dir, services) {
+		n += len(ids)
+	}
+	return n
+}
+
+// mergedByService lists, per service name, those merged resources.
+func mergedByService(b *testing.B, dir string, services []string) map[string][]string {
 	type ent struct {
 		ID, Type, Name, Provider, ProviderAccountID, ProviderResourceKey string
 	}
 	seen := map[[3]string]bool{}
 	dup := map[string]bool{}
-	svc := map[string]bool{}
+	svc := map[string]string{}
 	want := map[string]bool{}
 	for _, n := range services {
 		want[n] = true
@@ -82,7 +108,7 @@ func mergedResources(b *testing.B, dir string, services []string) int {
 		var e ent
 		json.Unmarshal(line, &e)
 		if e.Type == "service" && want[e.Name] {
-			svc[e.ID] = true
+			svc[e.ID] = e.Name
 		}
 		if e.Type != "resource" {
 			return
@@ -91,25 +117,60 @@ func mergedResources(b *testing.B, dir string, services []string) int {
 		dup[e.ID] = seen[k]
 		seen[k] = true
 	})
-	envs := map[string]bool{}
+	envs := map[string]string{}
 	var contains [][2]string
 	readLines(b, filepath.Join(dir, "relations.ndjson"), func(line []byte) {
 		var r struct{ SourceEntityID, TargetEntityID, Label string }
 		json.Unmarshal(line, &r)
 		switch {
-		case r.Label == "has_environment" && svc[r.SourceEntityID]:
-			envs[r.TargetEntityID] = true
+		case r.Label == "has_environment" && svc[r.SourceEntityID] != "":
+			envs[r.TargetEntityID] = svc[r.SourceEntityID]
 		case r.Label == "contains":
 			contains = append(contains, [2]string{r.SourceEntityID, r.TargetEntityID})
 		}
 	})
-	n := 0
+	out := map[string][]string{}
 	for _, c := range contains {
-		if envs[c[0]] && dup[c[1]] {
-			n++
+		if envs[c[0]] != "" && dup[c[1]] {
+			out[envs[c[0]]] = append(out[envs[c[0]]], c[1])
 		}
 	}
-	return n
+	return out
+}
+
+// mergedCosts is, per service name, the TOTAL cost in [from, to] of its
+// merged resources, read from costs.ndjson (streamed: it is large).
+func mergedCosts(b *testing.B, dir string, services []string, from, to string) map[string]*big.Rat {
+	owner := map[string]string{}
+	for svc, ids := range mergedByService(b, dir, services) {
+		for _, id := range ids {
+			owner[id] = svc
+		}
+	}
+	out := map[string]*big.Rat{}
+	f, err := os.Open(filepath.Join(dir, "costs.ndjson"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var c struct {
+			CatalogResourceID, Date, Operation string
+			Cost                               json.Number
+		}
+		json.Unmarshal(sc.Bytes(), &c)
+		svc := owner[c.CatalogResourceID]
+		if svc == "" || c.Operation != "TOTAL" || c.Date < from || c.Date > to {
+			continue
+		}
+		v, _ := new(big.Rat).SetString(c.Cost.String())
+		if out[svc] == nil {
+			out[svc] = new(big.Rat)
+		}
+		out[svc].Add(out[svc], v)
+	}
+	return out
 }
 
 func readLines(b *testing.B, path string, fn func([]byte)) {
@@ -147,7 +208,7 @@ const q2 = `{ entities(types: [SERVICE], first: 20) { items { name ... on Servic
 // shared scale-1 data set through the full handler (auth, GraphQL, SQL).
 // The Q2 answer is checked against manifest.json's expected counts first.
 func BenchmarkGraphQuery(b *testing.B) {
-	h, key, manifest, dir := benchCatalog(b, "1")
+	h, key, manifest, dir := benchCatalog(b, benchScale())
 	var expected struct {
 		Q2Graph struct {
 			Services                           []string

@@ -353,3 +353,9 @@ func (c *compiler) metaTag(name, alias string, cond func() string) string {
 }
 
 func parseTime(s string) (time.Time, error) { return time.Parse(time.RFC3339, s) }
+
+// FilterSQL renders a filter's SQL condition over the entities alias e, for
+// benchmarks and tools that print plans.
+func FilterSQL(f cartograph.Filter, typ cartograph.EntityType) (string, []any, error) {
+	return compileEntityFilter(f, typ, nil)
+}

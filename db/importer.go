@@ -18,6 +18,7 @@ import (
 type ImportCounts struct {
 	Entities, SkippedEntities   int
 	Relations, SkippedRelations int
+	Costs, SkippedCosts         int
 }
 
 // importBatch is how many rows one INSERT carries.
@@ -28,7 +29,7 @@ const importBatch = 1000
 // goes through the API's validator and keeps its id; entities that would
 // break a uniqueness rule are skipped, and so are relations that are not
 // allowed or whose ends were skipped. Rows are inserted a batch at a time.
-func (d *DB) Import(ctx context.Context, entities, relations io.Reader) (*ImportCounts, error) {
+func (d *DB) Import(ctx context.Context, entities, relations, costs io.Reader) (*ImportCounts, error) {
 	a, err := cartograph.CanWrite(ctx)
 	if err != nil {
 		return nil, err
@@ -79,7 +80,13 @@ func (d *DB) Import(ctx context.Context, entities, relations io.Reader) (*Import
 		if err != nil {
 			return err
 		}
-		return importRelations(ctx, tx, a.OrgID, relations, types, counts)
+		if err := importRelations(ctx, tx, a.OrgID, relations, types, counts); err != nil {
+			return err
+		}
+		if costs == nil {
+			return nil
+		}
+		return importCosts(ctx, tx, a.OrgID, costs, types, counts)
 	})
 	if err != nil {
 		return nil, wrap(err)
@@ -168,6 +175,50 @@ func importRelations(ctx context.Context, tx bun.Tx, org string, r io.Reader, ty
 		}
 		src, dst, labels = append(src, rel.SourceEntityID), append(dst, rel.TargetEntityID), append(labels, rel.Label)
 		if len(src) == importBatch {
+			return flush()
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return flush()
+}
+
+// importBatchCosts is how many cost rows one INSERT carries.
+const importBatchCosts = 5000
+
+// importCosts inserts cost rows of imported resources, a batch per statement,
+// replacing rows with the same key.
+func importCosts(ctx context.Context, tx bun.Tx, org string, r io.Reader, types map[string]cartograph.EntityType, counts *ImportCounts) error {
+	var rid, date, op, cost []string
+	flush := func() error {
+		if len(rid) == 0 {
+			return nil
+		}
+		res, err := tx.NewRaw(`INSERT INTO costs (org_id, resource_id, date, operation, cost)
+			SELECT ?, r, d, o, c FROM unnest(?::uuid[], ?::date[], ?::text[], ?::numeric[]) AS x(r, d, o, c)
+			ON CONFLICT (org_id, resource_id, date, operation) DO UPDATE SET cost = EXCLUDED.cost`,
+			org, uuidArray(rid), uuidArray(date), uuidArray(op), uuidArray(cost)).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		n, _ := res.RowsAffected()
+		counts.Costs += int(n)
+		rid, date, op, cost = rid[:0], date[:0], op[:0], cost[:0]
+		return nil
+	}
+	err := eachLine(r, func(line []byte) error {
+		c, err := cartograph.ParseCostRow(line)
+		if err != nil {
+			return cartograph.Errorf(cartograph.Invalid, "%v", err)
+		}
+		if types[c.ResourceID] != cartograph.Resource {
+			counts.SkippedCosts++
+			return nil
+		}
+		rid, date, op, cost = append(rid, c.ResourceID), append(date, c.Date), append(op, c.Operation), append(cost, c.Cost)
+		if len(rid) == importBatchCosts {
 			return flush()
 		}
 		return nil

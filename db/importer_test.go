@@ -29,11 +29,13 @@ func TestImport(t *testing.T) {
 		`{"sourceEntityId":"` + s3 + `","targetEntityId":"` + s2 + `","label":"depends_on"}`, // end skipped
 		`{"sourceEntityId":"` + s1 + `","targetEntityId":"` + p1 + `","label":"depends_on"}`, // pair not allowed
 	}, "\n")
-	counts, err := testDB.Import(ctx, strings.NewReader(entities), strings.NewReader(relations))
+	counts, err := testDB.Import(ctx, strings.NewReader(entities), strings.NewReader(relations),
+		strings.NewReader(`{"catalogResourceId":"` + s1 + `","date":"2026-01-01","operation":"TOTAL","cost":1.5}`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if counts.Entities != 3 || counts.SkippedEntities != 1 || counts.Relations != 1 || counts.SkippedRelations != 3 {
+	if counts.Entities != 3 || counts.SkippedEntities != 1 || counts.Relations != 1 || counts.SkippedRelations != 3 ||
+		counts.Costs != 0 || counts.SkippedCosts != 1 {
 		t.Errorf("counts = %+v", *counts)
 	}
 	e, err := testDB.Entities.Get(ctx, s1)
@@ -47,7 +49,7 @@ func TestImport(t *testing.T) {
 	// A line that fails validation aborts the whole import.
 	bad := `{"id":"20000000-0000-4000-8000-000000000001","type":"service","name":"ok"}` + "\n" +
 		`{"id":"20000000-0000-4000-8000-000000000002","type":"service","name":""}`
-	_, err = testDB.Import(ctx, strings.NewReader(bad), strings.NewReader(""))
+	_, err = testDB.Import(ctx, strings.NewReader(bad), strings.NewReader(""), nil)
 	if cartograph.ErrorCode(err) != cartograph.Invalid || !strings.Contains(err.Error(), "line 2") {
 		t.Fatalf("bad line: %v", err)
 	}
