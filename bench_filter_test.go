@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/big"
-	"strings"
 	"slices"
+	"strings"
 	"testing"
 
 	"cartograph/cartograph"

@@ -30,7 +30,7 @@ func TestImport(t *testing.T) {
 		`{"sourceEntityId":"` + s1 + `","targetEntityId":"` + p1 + `","label":"depends_on"}`, // pair not allowed
 	}, "\n")
 	counts, err := testDB.Import(ctx, strings.NewReader(entities), strings.NewReader(relations),
-		strings.NewReader(`{"catalogResourceId":"` + s1 + `","date":"2026-01-01","operation":"TOTAL","cost":1.5}`))
+		strings.NewReader(`{"catalogResourceId":"`+s1+`","date":"2026-01-01","operation":"TOTAL","cost":1.5}`))
 	if err != nil {
 		t.Fatal(err)
 	}
