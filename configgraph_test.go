@@ -4,16 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"cartograph/cartograph"
-	"cartograph/db"
 )
 
 // gqlData runs a query that must succeed and decodes its data into out.
@@ -189,8 +185,6 @@ func TestConfigStoreGraphQL(t *testing.T) {
 // and latest values costs the same number of SQL statements for 5 domains as
 // for 50: the loaders batch each level into one statement.
 func TestConfigQueryStatementCount(t *testing.T) {
-	cfg, _ := loadConfig()
-	h := newHandler(cfg, testDB, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	const query = `{ domains(first: 100) { items { slug
 		configs(first: 10) { totalCount items { key latest { version value } versions(first: 2) { items { version } } } } } } }`
 	counts := map[int]int64{}
@@ -213,16 +207,7 @@ func TestConfigQueryStatementCount(t *testing.T) {
 			}
 		}
 		k := key(t, org+"-reader", org, cartograph.ScopeRead, cartograph.RoleUser)
-		run := func() (int64, string) {
-			body, _ := json.Marshal(map[string]string{"query": query})
-			ctx, statements := db.WithStatementCount(context.Background())
-			req := httptest.NewRequest("POST", "/graphql", strings.NewReader(string(body))).WithContext(ctx)
-			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("Api-Key", k)
-			w := httptest.NewRecorder()
-			h.ServeHTTP(w, req)
-			return statements.Load(), w.Body.String()
-		}
+		run := func() (int64, string) { return countStatements(t, k, query) }
 		run() // the first use of a key also records its last-used time
 		n64, body := run()
 		if strings.Contains(body, `"errors"`) || strings.Count(body, `"slug"`) != n || strings.Count(body, `"value":"two"`) != 3*n {

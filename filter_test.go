@@ -1,18 +1,11 @@
 package main
 
 import (
-	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
-
-	"cartograph/db"
 )
 
 // filterCatalog builds the fixed catalog the filter tests ask questions of:
@@ -237,20 +230,12 @@ func TestQueryBuilderCosts(t *testing.T) {
 // one for the total when it is selected, whatever the filter's depth.
 func TestFilteredPageStatements(t *testing.T) {
 	c, _ := filterCatalog(t)
-	cfg, _ := loadConfig()
-	h := newHandler(cfg, testDB, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	count := func(query string) int64 {
-		body, _ := json.Marshal(map[string]string{"query": query})
-		ctx, statements := db.WithStatementCount(context.Background())
-		req := httptest.NewRequest("POST", "/graphql", strings.NewReader(string(body))).WithContext(ctx)
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Api-Key", c.key)
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, req)
-		if strings.Contains(w.Body.String(), "errors") {
-			t.Fatal(w.Body.String())
+		n, body := countStatements(t, c.key, query)
+		if strings.Contains(body, "errors") {
+			t.Fatal(body)
 		}
-		return statements.Load()
+		return n
 	}
 	where := `{and: [{field: "metaTags.tier", eq: "1"}, {relation: "environments", some: {and: [{field: "name", contains: "prod"},
 		{relation: "resources", some: {field: "provider", eq: "AWS"}}]}}]}`

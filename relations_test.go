@@ -4,15 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"cartograph/cartograph"
-	"cartograph/db"
 )
 
 // seedGraph creates n services in org, each depending on the next two, each
@@ -59,8 +55,6 @@ func seedGraph(t testing.TB, org string, n int) {
 // dependencies → environments → resources" issues the same number of SQL
 // statements for 2 services as for 200.
 func TestGraphQueryStatementCount(t *testing.T) {
-	cfg, _ := loadConfig()
-	h := newHandler(cfg, testDB, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	const query = `{ entities(types: [SERVICE], first: 200) { items { name ... on Service {
 		dependencies(first: 3) { totalCount items { name } }
 		environments(first: 2) { items { name resources(first: 5) { items { name provider } } } } } } } }`
@@ -69,16 +63,7 @@ func TestGraphQueryStatementCount(t *testing.T) {
 		org := uniqueOrg(fmt.Sprintf("graph-%d", n))
 		seedGraph(t, org, n)
 		k := key(t, "reader", org, cartograph.ScopeRead, cartograph.RoleUser)
-		run := func() (int64, string) {
-			body, _ := json.Marshal(map[string]string{"query": query})
-			ctx, statements := db.WithStatementCount(context.Background())
-			req := httptest.NewRequest("POST", "/graphql", strings.NewReader(string(body))).WithContext(ctx)
-			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("Api-Key", k)
-			w := httptest.NewRecorder()
-			h.ServeHTTP(w, req)
-			return statements.Load(), w.Body.String()
-		}
+		run := func() (int64, string) { return countStatements(t, k, query) }
 		run() // the first use of a key also records its last-used time
 		got, body := run()
 		if strings.Contains(body, `"errors"`) || strings.Count(body, `"provider":"AWS"`) != 6*n {

@@ -1,17 +1,11 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"math/big"
-	"net/http/httptest"
 	"strings"
 	"testing"
-
-	"cartograph/db"
 )
 
 // costSum adds decimal strings exactly and formats with 4 places.
@@ -159,16 +153,8 @@ func TestCostRollups(t *testing.T) {
 	}
 
 	// Every service's cost in a list costs one statement for the whole level.
-	cfg, _ := loadConfig()
-	h := newHandler(cfg, testDB, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	body, _ := json.Marshal(map[string]string{"query": `{ entities(types: [SERVICE]) { items { name ... on Service { cost(from: "2026-01-01", to: "2026-01-07") { total } } } } }`})
-	ctx, statements := db.WithStatementCount(context.Background())
-	req := httptest.NewRequest("POST", "/graphql", strings.NewReader(string(body))).WithContext(ctx)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Api-Key", c.key)
-	w := httptest.NewRecorder()
-	h.ServeHTTP(w, req)
-	if strings.Contains(w.Body.String(), "errors") || statements.Load() != 3 {
-		t.Errorf("service costs: %d statements (want 3: key, services, costs): %s", statements.Load(), w.Body)
+	n, body := countStatements(t, c.key, `{ entities(types: [SERVICE]) { items { name ... on Service { cost(from: "2026-01-01", to: "2026-01-07") { total } } } } }`)
+	if strings.Contains(body, "errors") || n != 3 {
+		t.Errorf("service costs: %d statements (want 3: key, services, costs): %s", n, body)
 	}
 }
