@@ -124,11 +124,7 @@ func (r *queryResolver) Entity(ctx context.Context, id string) (model.Entity, er
 }
 
 func (r *queryResolver) Entities(ctx context.Context, types []cartograph.EntityType, where map[string]any, search *string, searchNameOnly *bool, sort *model.EntitySortInput, first *int, offset *int) (*model.EntityPage, error) {
-	q, err := entityQuery(types, where, search, searchNameOnly, sort)
-	if err != nil {
-		return nil, err
-	}
-	return entityPage(ctx, r.DB, q, first, offset)
+	return entities(ctx, r.DB, types, where, search, searchNameOnly, sort, first, offset)
 }
 
 func (r *Resolver) Application() ApplicationResolver { return &applicationResolver{r} }

@@ -250,6 +250,17 @@ func entityQuery(types []cartograph.EntityType, where map[string]any, search *st
 	return q, nil
 }
 
+// entities answers the entities query.
+func entities(ctx context.Context, store *db.DB, types []cartograph.EntityType, where map[string]any,
+	search *string, nameOnly *bool, sort *model.EntitySortInput, first, offset *int,
+) (*model.EntityPage, error) {
+	q, err := entityQuery(types, where, search, nameOnly, sort)
+	if err != nil {
+		return nil, err
+	}
+	return entityPage(ctx, store, q, first, offset)
+}
+
 // entityPage runs a search for one page (and one row more, to tell whether a
 // next page exists); the total is counted only if the query selects it.
 func entityPage(ctx context.Context, store *db.DB, q cartograph.EntityQuery, first, offset *int) (*model.EntityPage, error) {
