@@ -56,6 +56,11 @@ func TestFreshStart(t *testing.T) {
 		t.Fatalf("query with the bootstrap key: %d %s", res.status, res.body)
 	}
 
+	// The real server also exports its connection pool's statistics.
+	if m := srv.do(t, "GET", "/metrics", map[string]string{"Api-Key": bootstrap}, ""); !strings.Contains(string(m.body), `go_sql_max_open_connections{db_name="cartograph"}`) {
+		t.Errorf("metrics lack the pool statistics: %d %.300s", m.status, m.body)
+	}
+
 	cli := exec.Command(bin, "keys", "create", "--name", "newcomer", "--scope", "read", "--role", "user", "--org", "orga")
 	cli.Env = env
 	out, err := cli.Output()

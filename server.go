@@ -23,6 +23,7 @@ import (
 
 	"cartograph/db"
 	"cartograph/graph"
+	"cartograph/metrics"
 	"cartograph/rest"
 	"cartograph/web"
 )
@@ -91,6 +92,7 @@ func serve(args []string) error {
 			"    Send it as the Api-Key header; make more with `go run . keys create`.\n\n", key.Key.OrgID, key.Secret)
 	}
 
+	metrics.RegisterPool(store.Bun().DB)
 	srv := &http.Server{
 		Addr:              cfg.Addr,
 		Handler:           newHandler(cfg, store, log),
@@ -130,6 +132,7 @@ func newHandler(cfg *config, store *db.DB, log *slog.Logger) http.Handler {
 		}), WriteError: graph.WriteHTTPError},
 		{Pattern: "/public/v1/", Handler: rest.Catalog(store), WriteError: rest.WriteCatalogError},
 		{Pattern: "/v1/", Handler: rest.Configs(store), WriteError: rest.WriteConfigError, BodyLimit: 1 << 20},
+		{Pattern: "GET /metrics", Handler: metrics.Handler(), WriteError: rest.WriteCatalogError},
 	})
 }
 

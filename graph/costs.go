@@ -33,14 +33,14 @@ func entityOf(ctx context.Context, id string) (model.Entity, error) {
 }
 
 func newCostLoaders(store *db.DB) (*batch[costKey, *cartograph.CostRollup], *batch[string, *cartograph.Entity]) {
-	costs := newLoader(func(ctx context.Context, keys []costKey) (map[costKey]*cartograph.CostRollup, error) {
+	costs := newLoader("costs", func(ctx context.Context, keys []costKey) (map[costKey]*cartograph.CostRollup, error) {
 		return grouped(keys, func(k costKey) (db.CostRequest, string) { return k.Req, k.ID },
 			func(r db.CostRequest, id string) costKey { return costKey{id, r} },
 			func(r db.CostRequest, ids []string) (map[string]*cartograph.CostRollup, error) {
 				return store.Costs.Rollups(ctx, r, ids)
 			})
 	})
-	entities := newLoader(func(ctx context.Context, ids []string) (map[string]*cartograph.Entity, error) {
+	entities := newLoader("entity", func(ctx context.Context, ids []string) (map[string]*cartograph.Entity, error) {
 		return store.Entities.ByIDs(ctx, ids)
 	})
 	return costs, entities

@@ -11,6 +11,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"cartograph/cartograph"
+	"cartograph/metrics"
 )
 
 // extensionCodes maps domain codes to GraphQL extensions.code (CONTRACT.md §3).
@@ -48,6 +49,7 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 				gqlErr.Extensions = map[string]any{}
 			}
 			gqlErr.Extensions["code"] = "BAD_USER_INPUT"
+			metrics.GraphQLError("BAD_USER_INPUT")
 			return gqlErr
 		}
 		ce := cartograph.AsError(err)
@@ -57,6 +59,7 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		out := graphql.DefaultErrorPresenter(ctx, err)
 		out.Message = ce.Message
 		out.Extensions = map[string]any{"code": extensionCodes[ce.Code]}
+		metrics.GraphQLError(extensionCodes[ce.Code])
 		if ce.Field != "" {
 			out.Extensions["field"] = ce.Field
 		}

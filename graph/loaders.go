@@ -11,6 +11,7 @@ import (
 	"cartograph/cartograph"
 	"cartograph/db"
 	"cartograph/graph/model"
+	"cartograph/metrics"
 )
 
 // loaders batch the reads of one GraphQL operation: every load of one kind
@@ -64,12 +65,14 @@ func (l *loaders) filter(k string) *cartograph.Filter {
 // run one fetch for known keys and prime the cache with the answers.
 type batch[K comparable, V any] struct {
 	*dataloader.Loader[K, V]
+	name  string
 	fetch func(ctx context.Context, keys []K) (map[K]V, error)
 }
 
 // prefetch fetches every key not yet cached in one call and primes the
 // cache, so later Loads of those keys run no query.
 func (b *batch[K, V]) prefetch(ctx context.Context, keys []K) (map[K]V, error) {
+	metrics.Batch(b.name+" (prefetch)", len(keys))
 	found, err := b.fetch(ctx, dedupe(keys))
 	if err != nil {
 		return nil, err
@@ -115,8 +118,9 @@ const batchWait = 500 * time.Microsecond
 
 // newLoader makes a loader whose batch asks fetch for every key at once and
 // answers in key order; a key fetch leaves out gets V's zero value.
-func newLoader[K comparable, V any](fetch func(ctx context.Context, keys []K) (map[K]V, error)) *batch[K, V] {
+func newLoader[K comparable, V any](name string, fetch func(ctx context.Context, keys []K) (map[K]V, error)) *batch[K, V] {
 	l := dataloader.NewBatchedLoader(func(ctx context.Context, keys []K) []*dataloader.Result[V] {
+		metrics.Batch(name, len(keys))
 		found, err := fetch(ctx, keys)
 		out := make([]*dataloader.Result[V], len(keys))
 		for i, k := range keys {
@@ -124,7 +128,7 @@ func newLoader[K comparable, V any](fetch func(ctx context.Context, keys []K) (m
 		}
 		return out
 	}, dataloader.WithWait[K, V](batchWait))
-	return &batch[K, V]{Loader: l, fetch: fetch}
+	return &batch[K, V]{Loader: l, name: name, fetch: fetch}
 }
 
 // grouped splits keys by a shared argument (a page, a name, a time) and runs
@@ -176,7 +180,7 @@ func newLoaders(store *db.DB) *loaders {
 	*l = loaders{
 		costs:  costs,
 		entity: entity,
-		configs: newLoader(func(ctx context.Context, keys []pagedKey) (map[pagedKey]*model.ConfigPage, error) {
+		configs: newLoader("configs", func(ctx context.Context, keys []pagedKey) (map[pagedKey]*model.ConfigPage, error) {
 			return grouped(keys, splitPaged, joinPaged, func(p cartograph.Page, ids []string) (map[string]*model.ConfigPage, error) {
 				found, err := c.ConfigsOfDomains(ctx, ids, p)
 				pages := make(map[string]*model.ConfigPage, len(ids))
@@ -187,33 +191,33 @@ func newLoaders(store *db.DB) *loaders {
 				return pages, err
 			})
 		}),
-		configCount: newLoader(func(ctx context.Context, ids []string) (map[string]int, error) {
+		configCount: newLoader("configCount", func(ctx context.Context, ids []string) (map[string]int, error) {
 			return c.CountConfigs(ctx, ids)
 		}),
-		configByKey: newLoader(func(ctx context.Context, keys []namedKey) (map[namedKey]*cartograph.Config, error) {
+		configByKey: newLoader("configByKey", func(ctx context.Context, keys []namedKey) (map[namedKey]*cartograph.Config, error) {
 			return grouped(keys, splitNamed, joinNamed, func(name string, ids []string) (map[string]*cartograph.Config, error) {
 				return c.ConfigsByKey(ctx, ids, name)
 			})
 		}),
-		versions: newLoader(func(ctx context.Context, keys []pagedKey) (map[pagedKey][]*cartograph.Version, error) {
+		versions: newLoader("versions", func(ctx context.Context, keys []pagedKey) (map[pagedKey][]*cartograph.Version, error) {
 			return grouped(keys, splitPaged, joinPaged, func(p cartograph.Page, ids []string) (map[string][]*cartograph.Version, error) {
 				return c.VersionsOfConfigs(ctx, ids, p)
 			})
 		}),
-		version: newLoader(func(ctx context.Context, keys []db.VersionKey) (map[db.VersionKey]*cartograph.Version, error) {
+		version: newLoader("version", func(ctx context.Context, keys []db.VersionKey) (map[db.VersionKey]*cartograph.Version, error) {
 			return c.VersionsByNumber(ctx, keys)
 		}),
-		versionAt: newLoader(func(ctx context.Context, keys []timedKey) (map[timedKey]*cartograph.Version, error) {
+		versionAt: newLoader("versionAt", func(ctx context.Context, keys []timedKey) (map[timedKey]*cartograph.Version, error) {
 			return grouped(keys, splitTimed, joinTimed, func(at int64, ids []string) (map[string]*cartograph.Version, error) {
 				return c.VersionsAt(ctx, ids, unixTime(at))
 			})
 		}),
-		snapshot: newLoader(func(ctx context.Context, keys []timedKey) (map[timedKey][]*cartograph.SnapshotEntry, error) {
+		snapshot: newLoader("snapshot", func(ctx context.Context, keys []timedKey) (map[timedKey][]*cartograph.SnapshotEntry, error) {
 			return grouped(keys, splitTimed, joinTimed, func(at int64, ids []string) (map[string][]*cartograph.SnapshotEntry, error) {
 				return c.Snapshots(ctx, ids, unixTime(at))
 			})
 		}),
-		related: newLoader(func(ctx context.Context, keys []relKey) (map[relKey][]*cartograph.Entity, error) {
+		related: newLoader("related", func(ctx context.Context, keys []relKey) (map[relKey][]*cartograph.Entity, error) {
 			type group struct {
 				hop   cartograph.Hop
 				page  cartograph.Page
@@ -225,7 +229,7 @@ func newLoaders(store *db.DB) *loaders {
 					return store.Relations.Neighbors(ctx, ids, g.hop, g.page, l.filter(g.where))
 				})
 		}),
-		relatedCount: newLoader(func(ctx context.Context, keys []model.RelKey) (map[model.RelKey]int, error) {
+		relatedCount: newLoader("relatedCount", func(ctx context.Context, keys []model.RelKey) (map[model.RelKey]int, error) {
 			type group struct {
 				hop   cartograph.Hop
 				where string
@@ -256,6 +260,9 @@ type loadersKey struct{}
 // stale rows.
 func withLoaders(store *db.DB) graphql.OperationMiddleware {
 	return func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		if oc := graphql.GetOperationContext(ctx); oc != nil && oc.Operation != nil {
+			metrics.Operation(string(oc.Operation.Operation), oc.Operation.Name)
+		}
 		return next(context.WithValue(ctx, loadersKey{}, newLoaders(store)))
 	}
 }

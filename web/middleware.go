@@ -11,10 +11,12 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"cartograph/cartograph"
 	"cartograph/db"
+	"cartograph/metrics"
 )
 
 // requestInfo is what inner middleware tells the request log.
@@ -49,12 +51,33 @@ func logRequests(log *slog.Logger, next http.Handler) http.Handler {
 		if info.actor != nil {
 			attrs = append(attrs, "key", info.actor.KeyName, "org", info.actor.OrgID)
 		}
+		metrics.Request(surfaceOf(r.URL.Path), r.Method, rec.status, time.Since(start), statements.Load())
 		level := slog.LevelInfo
 		if rec.status >= 500 {
 			level = slog.LevelError
 		}
 		log.Log(r.Context(), level, "request", attrs...)
 	})
+}
+
+// surfaceOf labels a path by the API surface it belongs to, so metrics keep
+// a bounded number of label values whatever paths clients send.
+func surfaceOf(path string) string {
+	switch {
+	case path == "/graphql":
+		return "graphql"
+	case strings.HasPrefix(path, "/public/v1/"):
+		return "catalog"
+	case strings.HasPrefix(path, "/v1/"):
+		return "configs"
+	case path == "/metrics":
+		return "metrics"
+	case path == "/healthz" || path == "/readyz":
+		return "health"
+	case path == "/" || strings.HasPrefix(path, "/graphiql/"):
+		return "graphiql"
+	}
+	return "other"
 }
 
 // statusRecorder remembers the status and size of a response. It passes
