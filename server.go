@@ -133,6 +133,7 @@ func newHandler(cfg *config, store *db.DB, log *slog.Logger) http.Handler {
 		{Pattern: "/public/v1/", Handler: rest.Catalog(store), WriteError: rest.WriteCatalogError},
 		{Pattern: "/v1/", Handler: rest.Configs(store), WriteError: rest.WriteConfigError, BodyLimit: 1 << 20},
 		{Pattern: "GET /metrics", Handler: metrics.Handler(), WriteError: rest.WriteCatalogError},
+		{Pattern: "GET /openapi.json", Handler: rest.OpenAPIHandler(), WriteError: rest.WriteCatalogError},
 	})
 }
 

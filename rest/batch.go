@@ -10,12 +10,11 @@ import (
 // upsertBatch serves POST /public/v1/catalog/batch/entities/{resource|base}:
 // at most 50 items (413 before any work), each created or updated as a
 // DISCOVERY entity, each succeeding or failing whole.
-func (h *catalogHandler) upsertBatch(w http.ResponseWriter, r *http.Request) {
-	t := cartograph.EntityType(r.PathValue("type"))
-	if t != cartograph.Resource && t != cartograph.Base {
-		WriteCatalogError(w, r, cartograph.Errorf(cartograph.NotFound, "Cannot %s %s", r.Method, r.URL.Path))
-		return
-	}
+func (h *catalogHandler) upsertBatch(t cartograph.EntityType) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) { h.upsertBatchOf(w, r, t) }
+}
+
+func (h *catalogHandler) upsertBatchOf(w http.ResponseWriter, r *http.Request, t cartograph.EntityType) {
 	items, err := decodeArray(r, cartograph.MaxResourceBatch)
 	if err != nil {
 		WriteCatalogError(w, r, err)

@@ -21,22 +21,40 @@ type configHandler struct {
 	configs *db.Configs
 }
 
+// routes lists the config store's routes: upstream's nine, their
+// /v1/domains/{domain}/configs aliases, and the two read-only extensions.
+func (h *configHandler) routes() []Route {
+	const cm = "Configmonkey"
+	rs := []Route{
+		{"GET", "/v1/domains", "List domains (limit, offset)", cm, h.listDomains},
+		{"POST", "/v1/domains", "Create a domain", cm, h.createDomain},
+		{"GET", "/v1/domains/{domain}", "Get a domain: an extension", cm, h.getDomain},
+		{"DELETE", "/v1/domains/{domain}", "Delete an empty domain", cm, h.deleteDomain},
+	}
+	for _, base := range []string{"/v1/configs/{domain}", "/v1/domains/{domain}/configs"} {
+		alias := ""
+		if base != "/v1/configs/{domain}" {
+			alias = " (alias)"
+		}
+		rs = append(rs,
+			Route{"GET", base, "List a domain's configs" + alias, cm, h.listConfigs},
+			Route{"POST", base, "Create a config" + alias, cm, h.createConfig},
+			Route{"GET", base + "/{key}", "Get a config" + alias, cm, h.getConfig},
+			Route{"DELETE", base + "/{key}", "Delete a config and its versions" + alias, cm, h.deleteConfig},
+			Route{"GET", base + "/{key}/versions", "List a config's versions, newest first" + alias, cm, h.listVersions},
+			Route{"POST", base + "/{key}/versions", "Add a version (set the value)" + alias, cm, h.createVersion},
+			Route{"GET", base + "/{key}/versions/latest", "Get the newest version: an extension" + alias, cm, h.latestVersion},
+		)
+	}
+	return rs
+}
+
 // Configs returns the Configmonkey-compatible API mounted at /v1/.
 func Configs(store *db.DB) http.Handler {
 	h := &configHandler{configs: store.Configs}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /v1/domains", h.listDomains)
-	mux.HandleFunc("POST /v1/domains", h.createDomain)
-	mux.HandleFunc("GET /v1/domains/{domain}", h.getDomain)
-	mux.HandleFunc("DELETE /v1/domains/{domain}", h.deleteDomain)
-	for _, base := range []string{"/v1/configs/{domain}", "/v1/domains/{domain}/configs"} {
-		mux.HandleFunc("GET "+base, h.listConfigs)
-		mux.HandleFunc("POST "+base, h.createConfig)
-		mux.HandleFunc("GET "+base+"/{key}", h.getConfig)
-		mux.HandleFunc("DELETE "+base+"/{key}", h.deleteConfig)
-		mux.HandleFunc("GET "+base+"/{key}/versions", h.listVersions)
-		mux.HandleFunc("POST "+base+"/{key}/versions", h.createVersion)
-		mux.HandleFunc("GET "+base+"/{key}/versions/latest", h.latestVersion)
+	for _, rt := range h.routes() {
+		mux.HandleFunc(rt.Method+" "+rt.Path, rt.handler)
 	}
 	// Upstream answers any other path or method with this 404.
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

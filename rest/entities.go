@@ -16,32 +16,44 @@ type catalogHandler struct {
 	store *db.DB
 }
 
+// routes lists the Configure8 surface: what the mux serves and what
+// openapi.json describes come from this one table.
+func (h *catalogHandler) routes() []Route {
+	const c8 = "Configure8"
+	return []Route{
+		{"POST", "/public/v1/catalog/entities", "Search catalog entities (types, propertyFilters, searchTerms, paging, sort, includeProperties)", c8, h.searchEntities},
+		{"GET", "/public/v1/catalog/entities", "List catalog entities: the search with an empty query (pageNumber, pageSize, searchTerms)", c8, h.searchEntities},
+		{"GET", "/public/v1/catalog/entities/{id}", "Get a catalog entity", c8, h.getEntity},
+		{"DELETE", "/public/v1/catalog/entities/{id}", "Delete a catalog entity with its relations, meta tags, module settings and costs", c8, h.deleteEntity},
+		{"POST", "/public/v1/catalog/entities/{type}", "Create an entity of a type (service, resource, library, repository, manifest, environment, system, application, person, base; team and api as an extension)", c8, h.createEntity},
+		{"PATCH", "/public/v1/catalog/entities/{type}/{id}", "Update the given fields of an entity; DISCOVERY entities accept tags and metaTags only", c8, h.updateEntity},
+		{"GET", "/public/v1/catalog/metadata/{id}", "Get an entity's meta tags", c8, h.getMetadata},
+		{"PUT", "/public/v1/catalog/metadata/{id}", "Replace an entity's meta tags", c8, h.putMetadata},
+		{"GET", "/public/v1/catalog/relations", "List relations (sourceId/sourceEntityId, targetId/targetEntityId, label, paging)", c8, h.listRelations},
+		{"POST", "/public/v1/catalog/relations", "Create a relation", c8, h.createRelation},
+		{"DELETE", "/public/v1/catalog/relations", "Delete relations", c8, h.deleteRelation},
+		{"POST", "/public/v1/sync/services/diff", "Compare observed service calls with the catalog's dependencies", c8, h.diffServices},
+		{"POST", "/public/v1/sync/services", "Apply a service sync diff in one transaction", c8, h.applyServices},
+		{"POST", "/public/v1/catalog/batch/entities/resource", "Upsert up to 50 discovered resources by identity (provider, account, key)", c8, h.upsertBatch(cartograph.Resource)},
+		{"POST", "/public/v1/catalog/batch/entities/base", "Upsert up to 50 discovered base entities by name", c8, h.upsertBatch(cartograph.Base)},
+		{"DELETE", "/public/v1/catalog/batch/entities", "Delete entities by id, skipping unknown ones", c8, h.deleteBatch},
+		{"POST", "/public/v1/query-builder", "Query entities (or cost rows) with nested filters, relation paths and cost columns", c8, h.queryBuilder},
+		{"POST", "/public/v1/costs/batch", "Replace up to 1000 daily cost rows", c8, h.upsertCosts},
+		{"DELETE", "/public/v1/costs/batch", "Delete daily cost rows", c8, h.deleteCosts},
+		{"GET", "/public/v1/templates", "List templates (name, type, category, entityType)", c8, h.listTemplates},
+		{"POST", "/public/v1/module-settings", "Create module settings for a service", c8, h.createModuleSettings},
+		{"GET", "/public/v1/module-settings", "List module settings (serviceId): an extension", c8, h.listModuleSettings},
+		{"GET", "/public/v1/module-settings/{id}", "Get module settings", c8, h.getModuleSettings},
+	}
+}
+
 // Catalog returns the Configure8-compatible API mounted at /public/v1/.
 func Catalog(store *db.DB) http.Handler {
 	h := &catalogHandler{store: store}
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /public/v1/catalog/entities", h.searchEntities)
-	mux.HandleFunc("GET /public/v1/catalog/entities", h.searchEntities)
-	mux.HandleFunc("GET /public/v1/catalog/entities/{id}", h.getEntity)
-	mux.HandleFunc("DELETE /public/v1/catalog/entities/{id}", h.deleteEntity)
-	mux.HandleFunc("POST /public/v1/catalog/entities/{type}", h.createEntity)
-	mux.HandleFunc("PATCH /public/v1/catalog/entities/{type}/{id}", h.updateEntity)
-	mux.HandleFunc("GET /public/v1/catalog/metadata/{id}", h.getMetadata)
-	mux.HandleFunc("PUT /public/v1/catalog/metadata/{id}", h.putMetadata)
-	mux.HandleFunc("GET /public/v1/catalog/relations", h.listRelations)
-	mux.HandleFunc("POST /public/v1/catalog/relations", h.createRelation)
-	mux.HandleFunc("DELETE /public/v1/catalog/relations", h.deleteRelation)
-	mux.HandleFunc("POST /public/v1/sync/services/diff", h.diffServices)
-	mux.HandleFunc("POST /public/v1/sync/services", h.applyServices)
-	mux.HandleFunc("POST /public/v1/catalog/batch/entities/{type}", h.upsertBatch)
-	mux.HandleFunc("DELETE /public/v1/catalog/batch/entities", h.deleteBatch)
-	mux.HandleFunc("POST /public/v1/query-builder", h.queryBuilder)
-	mux.HandleFunc("POST /public/v1/costs/batch", h.upsertCosts)
-	mux.HandleFunc("DELETE /public/v1/costs/batch", h.deleteCosts)
-	mux.HandleFunc("GET /public/v1/templates", h.listTemplates)
-	mux.HandleFunc("POST /public/v1/module-settings", h.createModuleSettings)
-	mux.HandleFunc("GET /public/v1/module-settings", h.listModuleSettings)
-	mux.HandleFunc("GET /public/v1/module-settings/{id}", h.getModuleSettings)
+	for _, rt := range h.routes() {
+		mux.HandleFunc(rt.Method+" "+rt.Path, rt.handler)
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		WriteCatalogError(w, r, cartograph.Errorf(cartograph.NotFound, "Cannot %s %s", r.Method, r.URL.Path))
 	})
