@@ -10,107 +10,97 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 )
 
-// TestFreshStart does what a newcomer does: run the server with no
-// DATABASE_URL on a machine whose data directory is empty, use the printed
-// bootstrap key, make another key on the command line, stop with SIGTERM, and
-// start again on the now warm cluster.
-func TestFreshStart(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "cartograph")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+// serverProcess is the real binary, started as a separate process on a
+// private PostgreSQL cluster of its own: what a newcomer runs, and what the
+// fault tests kill and restart.
+type serverProcess struct {
+	bin, base string
+	env       []string
+	cmd       *exec.Cmd
+	url       string
+}
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// newServerProcess builds the binary (once per test run) and prepares an
+// empty data directory, ports and environment; the cluster is stopped and
+// removed when the test ends.
+func newServerProcess(t *testing.T, extraEnv ...string) *serverProcess {
+	t.Helper()
+	buildOnce.Do(func() {
+		binPath = filepath.Join(os.TempDir(), "cartograph-test-"+strconv.Itoa(os.Getpid()))
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			buildErr = err
+			binPath = string(out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatalf("go build: %v\n%s", buildErr, binPath)
 	}
 	// As root, PostgreSQL runs as the postgres user: the folder must be open to it.
-	base, err := os.MkdirTemp("", "cartograph-fresh-")
+	base, err := os.MkdirTemp("", "cartograph-proc-")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Chmod(base, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	env := append(withoutEnv(os.Environ(), "DATABASE_URL", "PORT", "CARTOGRAPH_PGDATA", "CARTOGRAPH_PGPORT"),
+	p := &serverProcess{bin: binPath, base: base}
+	p.env = append(withoutEnv(os.Environ(), "DATABASE_URL", "PORT", "CARTOGRAPH_PGDATA", "CARTOGRAPH_PGPORT"),
 		"CARTOGRAPH_PGDATA="+filepath.Join(base, "pg"),
 		"CARTOGRAPH_PGPORT="+strconv.Itoa(freePort(t)),
 		"PORT="+strconv.Itoa(freePort(t)),
 	)
+	p.env = append(p.env, extraEnv...)
 	t.Cleanup(func() {
-		cmd := exec.Command(bin, "pg", "stop")
-		cmd.Env = env
-		if out, err := cmd.CombinedOutput(); err != nil {
+		if p.cmd != nil && p.cmd.ProcessState == nil {
+			_ = p.cmd.Process.Kill()
+			_ = p.cmd.Wait()
+		}
+		if out, err := p.command("pg", "stop").CombinedOutput(); err != nil {
 			t.Errorf("pg stop: %v: %s", err, out)
 		}
 		os.RemoveAll(base)
 	})
+	return p
+}
 
-	cold, bootstrap, url := startServer(t, bin, env)
-	if bootstrap == "" {
-		t.Fatal("a fresh database printed no bootstrap key")
-	}
-	srv := &testServer{url: url}
-	res := srv.gql(t, bootstrap, `{ viewer { name orgId role } }`)
-	if res.status != http.StatusOK || !strings.Contains(string(res.body), `"orgId":"default"`) {
-		t.Fatalf("query with the bootstrap key: %d %s", res.status, res.body)
-	}
-
-	// The real server also exports its connection pool's statistics.
-	if m := srv.do(t, "GET", "/metrics", map[string]string{"Api-Key": bootstrap}, ""); !strings.Contains(string(m.body), `go_sql_max_open_connections{db_name="cartograph"}`) {
-		t.Errorf("metrics lack the pool statistics: %d %.300s", m.status, m.body)
-	}
-
-	cli := exec.Command(bin, "keys", "create", "--name", "newcomer", "--scope", "read", "--role", "user", "--org", "orga")
-	cli.Env = env
-	out, err := cli.Output()
-	if err != nil {
-		t.Fatalf("keys create: %v", err)
-	}
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	newKey := lines[len(lines)-1]
-	res = srv.gql(t, newKey, `{ viewer { name orgId scope } }`)
-	if !strings.Contains(string(res.body), `"orgId":"orga"`) || !strings.Contains(string(res.body), `"scope":"READ"`) {
-		t.Fatalf("query with the CLI key: %s", res.body)
-	}
-
-	stopServer(t)
-	warm, again, _ := startServer(t, bin, env)
-	if again != "" {
-		t.Error("a second start printed another bootstrap key")
-	}
-	stopServer(t)
-	t.Logf("time to ready: cold cluster %s, warm cluster %s", cold.Round(time.Millisecond), warm.Round(time.Millisecond))
+// command runs the binary with the process's environment.
+func (p *serverProcess) command(args ...string) *exec.Cmd {
+	cmd := exec.Command(p.bin, args...)
+	cmd.Env = p.env
+	return cmd
 }
 
 var (
-	running     *exec.Cmd
-	keyPattern  = regexp.MustCompile(`c8ak_[0-9A-Za-z]{40}`)
-	readyAddr   = regexp.MustCompile(`msg=ready addr=\S*:(\d+)`)
-	readyByTest = 90 * time.Second
+	keyPattern = regexp.MustCompile(`c8ak_[0-9A-Za-z]{40}`)
+	readyAddr  = regexp.MustCompile(`msg=ready addr=\S*:(\d+)`)
 )
 
-// startServer starts bin and waits for its ready line; it returns how long
-// that took, the bootstrap key if one was printed, and the base URL.
-func startServer(t *testing.T, bin string, env []string) (time.Duration, string, string) {
+// start runs the server and waits for its ready line; it returns how long
+// that took and the bootstrap key, if one was printed.
+func (p *serverProcess) start(t *testing.T) (time.Duration, string) {
 	t.Helper()
-	cmd := exec.Command(bin)
-	cmd.Env = env
-	stderr, err := cmd.StderrPipe()
+	p.cmd = p.command()
+	stderr, err := p.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	if err := cmd.Start(); err != nil {
+	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	running = cmd
-	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
-		}
-	})
 	found := make(chan [2]string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
@@ -127,21 +117,22 @@ func startServer(t *testing.T, bin string, env []string) (time.Duration, string,
 	}()
 	select {
 	case f := <-found:
-		return time.Since(start), f[0], "http://127.0.0.1:" + f[1]
-	case <-time.After(readyByTest):
-		t.Fatalf("server not ready after %s", readyByTest)
+		p.url = "http://127.0.0.1:" + f[1]
+		return time.Since(start), f[0]
+	case <-time.After(90 * time.Second):
+		t.Fatal("server not ready after 90 s")
 	}
-	return 0, "", ""
+	return 0, ""
 }
 
-// stopServer sends SIGTERM and expects a clean exit within the grace period.
-func stopServer(t *testing.T) {
+// stop sends SIGTERM and expects a clean exit within the grace period.
+func (p *serverProcess) stop(t *testing.T) {
 	t.Helper()
-	if err := running.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
-	go func() { done <- running.Wait() }()
+	go func() { done <- p.cmd.Wait() }()
 	select {
 	case err := <-done:
 		if err != nil {
@@ -150,6 +141,53 @@ func stopServer(t *testing.T) {
 	case <-time.After(25 * time.Second):
 		t.Fatal("server did not exit within the grace period")
 	}
+}
+
+// kill ends the server with SIGKILL: no chance to finish anything.
+func (p *serverProcess) kill(t *testing.T) {
+	t.Helper()
+	_ = p.cmd.Process.Kill()
+	_ = p.cmd.Wait()
+}
+
+// TestFreshStart does what a newcomer does: run the server with no
+// DATABASE_URL on a machine whose data directory is empty, use the printed
+// bootstrap key, make another key on the command line, stop with SIGTERM, and
+// start again on the now warm cluster.
+func TestFreshStart(t *testing.T) {
+	p := newServerProcess(t)
+	cold, bootstrap := p.start(t)
+	if bootstrap == "" {
+		t.Fatal("a fresh database printed no bootstrap key")
+	}
+	srv := &testServer{url: p.url}
+	res := srv.gql(t, bootstrap, `{ viewer { name orgId role } }`)
+	if res.status != http.StatusOK || !strings.Contains(string(res.body), `"orgId":"default"`) {
+		t.Fatalf("query with the bootstrap key: %d %s", res.status, res.body)
+	}
+	// The real server also exports its connection pool's statistics.
+	if m := srv.do(t, "GET", "/metrics", map[string]string{"Api-Key": bootstrap}, ""); !strings.Contains(string(m.body), `go_sql_max_open_connections{db_name="cartograph"}`) {
+		t.Errorf("metrics lack the pool statistics: %d %.300s", m.status, m.body)
+	}
+
+	out, err := p.command("keys", "create", "--name", "newcomer", "--scope", "read", "--role", "user", "--org", "orga").Output()
+	if err != nil {
+		t.Fatalf("keys create: %v", err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	newKey := lines[len(lines)-1]
+	res = srv.gql(t, newKey, `{ viewer { name orgId scope } }`)
+	if !strings.Contains(string(res.body), `"orgId":"orga"`) || !strings.Contains(string(res.body), `"scope":"READ"`) {
+		t.Fatalf("query with the CLI key: %s", res.body)
+	}
+
+	p.stop(t)
+	warm, again := p.start(t)
+	if again != "" {
+		t.Error("a second start printed another bootstrap key")
+	}
+	p.stop(t)
+	t.Logf("time to ready: cold cluster %s, warm cluster %s", cold.Round(time.Millisecond), warm.Round(time.Millisecond))
 }
 
 func freePort(t *testing.T) int {

@@ -30,7 +30,13 @@ func uniqueOrg(base string) string {
 	return fmt.Sprintf("%s-%d-%d", base, os.Getpid(), orgSeq.Add(1))
 }
 
-func TestMain(m *testing.M) { os.Exit(dbtest.Main(m, &testDB)) }
+func TestMain(m *testing.M) {
+	code := dbtest.Main(m, &testDB)
+	if binPath != "" && buildErr == nil {
+		os.Remove(binPath) // built by newServerProcess
+	}
+	os.Exit(code)
+}
 
 // testServer is a running Cartograph: the full handler of `serve` over the
 // package's test database, or a real server process.

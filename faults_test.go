@@ -1,0 +1,270 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"cartograph/db/pglocal"
+)
+
+// fastClient gives up on a request after 8 s: a hang fails the test.
+var fastClient = &http.Client{Timeout: 8 * time.Second}
+
+func send(method, url, key, body string) (int, []byte, error) {
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	req.Header.Set("Api-Key", key)
+	res, err := fastClient.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer res.Body.Close()
+	var b []byte
+	buf := make([]byte, 4096)
+	for {
+		n, err := res.Body.Read(buf)
+		b = append(b, buf[:n]...)
+		if err != nil {
+			break
+		}
+	}
+	return res.StatusCode, b, nil
+}
+
+// cluster returns the private cluster a server process uses.
+func (p *serverProcess) cluster(t *testing.T) *pglocal.Cluster {
+	t.Helper()
+	for _, kv := range p.env {
+		if name, value, ok := strings.Cut(kv, "="); ok && strings.HasPrefix(name, "CARTOGRAPH_PG") {
+			t.Setenv(name, value)
+		}
+	}
+	c, err := pglocal.Config()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// TestDatabaseRestart restarts PostgreSQL under load: while it is down,
+// requests fail cleanly (503, no hang); once it is back, the server serves
+// again without a restart, within 5 s.
+func TestDatabaseRestart(t *testing.T) {
+	p := newServerProcess(t, "REQUEST_TIMEOUT=5s")
+	_, key := p.start(t)
+	cluster := p.cluster(t)
+
+	var stop atomic.Bool
+	var mu sync.Mutex
+	statuses := map[int]int{}
+	var failures []string
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for !stop.Load() {
+				path := []string{"/v1/domains", "/readyz"}[g%2]
+				status, body, err := send("GET", p.url+path, key, "")
+				mu.Lock()
+				if err != nil {
+					failures = append(failures, err.Error())
+				} else {
+					statuses[status]++
+					if status != 200 && status != 503 {
+						failures = append(failures, fmt.Sprintf("%s: %d %s", path, status, body))
+					}
+				}
+				mu.Unlock()
+				time.Sleep(10 * time.Millisecond)
+			}
+		})
+	}
+	time.Sleep(300 * time.Millisecond)
+	if err := cluster.Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second)
+	status, _, err := send("GET", p.url+"/v1/domains", key, "")
+	if err != nil || status != http.StatusServiceUnavailable {
+		t.Errorf("with the database down: %d %v, want a prompt 503", status, err)
+	}
+	if _, err := cluster.Start(context.Background(), "postgres"); err != nil {
+		t.Fatal(err)
+	}
+	back := time.Now()
+	recovered := time.Duration(-1)
+	for time.Since(back) < 10*time.Second {
+		if status, _, err := send("GET", p.url+"/v1/domains", key, ""); err == nil && status == http.StatusOK {
+			recovered = time.Since(back)
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	stop.Store(true)
+	wg.Wait()
+	if recovered < 0 || recovered > 5*time.Second {
+		t.Errorf("the server did not serve again within 5 s of the database's return (%s)", recovered)
+	}
+	if len(failures) > 0 {
+		t.Errorf("%d requests failed other than with 503, e.g. %v", len(failures), failures[:min(3, len(failures))])
+	}
+	if statuses[503] == 0 || statuses[200] == 0 {
+		t.Errorf("statuses %v: want both 503s (down) and 200s", statuses)
+	}
+	t.Logf("served again %s after PostgreSQL was back; statuses under load: %v", recovered.Round(time.Millisecond), statuses)
+}
+
+// TestKillDuringWrites kills the server with SIGKILL in the middle of
+// config-version writes and resource batches. After a restart every
+// acknowledged write is there, version numbers have no gaps, and every batch
+// is all or nothing.
+func TestKillDuringWrites(t *testing.T) {
+	p := newServerProcess(t)
+	_, key := p.start(t)
+	for _, w := range [][2]string{{"/v1/domains", `{"slug":"d"}`}, {"/v1/configs/d", `{"key":"k"}`}} {
+		if status, body, err := send("POST", p.url+w[0], key, w[1]); err != nil || status != 201 {
+			t.Fatalf("setup %s: %d %s %v", w[0], status, body, err)
+		}
+	}
+	var mu sync.Mutex
+	var versions []int
+	acked := map[string]bool{}     // batches acknowledged with 200
+	attempted := map[string]bool{} // every batch sent
+	var wg sync.WaitGroup
+	deadline := time.Now().Add(1500 * time.Millisecond)
+	for range 4 {
+		wg.Go(func() {
+			for i := 0; time.Now().Before(deadline.Add(2 * time.Second)); i++ {
+				status, body, err := send("POST", p.url+"/v1/configs/d/k/versions", key, fmt.Sprintf(`{"value":%d}`, i))
+				if err != nil {
+					return // the server is gone
+				}
+				var v struct{ ID int }
+				if status == 201 && json.Unmarshal(body, &v) == nil {
+					mu.Lock()
+					versions = append(versions, v.ID)
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	for g := range 2 {
+		wg.Go(func() {
+			for n := 0; time.Now().Before(deadline.Add(2 * time.Second)); n++ {
+				batch := fmt.Sprintf("b%d-%03d-", g, n)
+				items := make([]string, 50)
+				for i := range items {
+					items[i] = fmt.Sprintf(`{"name":"%s%02d","provider":"K8s","providerResourceKey":"%s%02d","providerResourceType":"K8s:Pod"}`, batch, i, batch, i)
+				}
+				mu.Lock()
+				attempted[batch] = true
+				mu.Unlock()
+				status, _, err := send("POST", p.url+"/public/v1/catalog/batch/entities/resource", key, "["+strings.Join(items, ",")+"]")
+				if err != nil {
+					return
+				}
+				if status == 200 {
+					mu.Lock()
+					acked[batch] = true
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	time.Sleep(time.Until(deadline))
+	p.kill(t)
+	wg.Wait()
+	p.start(t)
+
+	// Every acknowledged version is there, and the numbers run 1..n.
+	status, body, err := send("GET", p.url+"/v1/configs/d/k/versions?limit=1000", key, "")
+	if err != nil || status != 200 {
+		t.Fatalf("versions after restart: %d %v", status, err)
+	}
+	var list struct{ Data []struct{ ID int } }
+	json.Unmarshal(body, &list)
+	var stored []int
+	for _, v := range list.Data {
+		stored = append(stored, v.ID)
+	}
+	slices.Sort(stored)
+	for i, id := range stored {
+		if id != i+1 {
+			t.Fatalf("stored version numbers have a gap or repeat at %d: %v", i+1, stored[max(0, i-3):min(len(stored), i+3)])
+		}
+	}
+	for _, id := range versions {
+		if _, found := slices.BinarySearch(stored, id); !found {
+			t.Errorf("acknowledged version %d is missing after the restart", id)
+		}
+	}
+	// Every batch is whole or absent; acknowledged ones are whole.
+	for batch := range attempted {
+		q := fmt.Sprintf(`{"schemaIdentifier":"schema-resource","pageSize":1,"filter":{"column":"providerResourceKey","operator":"startsWith","value":%q}}`, batch)
+		status, body, err := send("POST", p.url+"/public/v1/query-builder", key, q)
+		if err != nil || status != 200 {
+			t.Fatalf("query %s: %d %v", batch, status, err)
+		}
+		var res struct{ TotalFound int }
+		json.Unmarshal(body, &res)
+		if res.TotalFound != 0 && res.TotalFound != 50 || acked[batch] && res.TotalFound != 50 {
+			t.Errorf("batch %s: %d of 50 items stored (acknowledged: %v)", batch, res.TotalFound, acked[batch])
+		}
+	}
+	t.Logf("killed after %d acknowledged versions (%d stored) and %d acknowledged batches (%d sent)",
+		len(versions), len(stored), len(acked), len(attempted))
+	p.stop(t)
+}
+
+// TestGracefulShutdownUnderLoad sends SIGTERM while requests are running:
+// none of them fails with a 5xx or is cut off, new connections are refused
+// once the listener closes, and the process exits within the grace period.
+func TestGracefulShutdownUnderLoad(t *testing.T) {
+	p := newServerProcess(t, "SHUTDOWN_GRACE=10s")
+	_, key := p.start(t)
+	var stop atomic.Bool
+	var served, refused atomic.Int64
+	var mu sync.Mutex
+	var failures []string
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for !stop.Load() {
+				status, _, err := send("GET", p.url+"/public/v1/catalog/entities?pageSize=50", key, "")
+				switch {
+				case err == nil && status == 200:
+					served.Add(1)
+				case err != nil && errors.Is(err, syscall.ECONNREFUSED):
+					refused.Add(1)
+					return
+				default:
+					mu.Lock()
+					failures = append(failures, fmt.Sprintf("%d %v", status, err))
+					mu.Unlock()
+					return
+				}
+			}
+		})
+	}
+	time.Sleep(500 * time.Millisecond)
+	start := time.Now()
+	p.stop(t) // fails the test unless the process exits cleanly within the grace period
+	took := time.Since(start)
+	stop.Store(true)
+	wg.Wait()
+	if len(failures) > 0 {
+		t.Errorf("requests failed during shutdown: %v", failures)
+	}
+	if served.Load() == 0 {
+		t.Error("no request was served before the shutdown")
+	}
+	t.Logf("SIGTERM to exit: %s; %d requests served, %d refused after the listener closed", took.Round(time.Millisecond), served.Load(), refused.Load())
+}
