@@ -23,6 +23,7 @@ const (
 	TooLarge        Code = "TOO_LARGE"       // a body or batch over its limit: 413
 	Unprocessable   Code = "UNPROCESSABLE"   // well formed, but a business rule forbids it: 422
 	Unavailable     Code = "UNAVAILABLE"     // the database cannot be reached: 503
+	Canceled        Code = "CANCELED"        // the client went away before the answer: 499, never seen
 	Internal        Code = "INTERNAL"        // our fault: message hidden, cause logged
 )
 

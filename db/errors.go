@@ -53,6 +53,9 @@ func wrap(err error) error {
 	if errors.As(err, &ce) {
 		return err
 	}
+	if errors.Is(err, context.Canceled) {
+		return &cartograph.Error{Code: cartograph.Canceled, Message: "The request was canceled", Cause: err}
+	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return &cartograph.Error{Code: cartograph.Unavailable, Message: "The request took too long", Cause: err}
 	}

@@ -25,6 +25,7 @@ var extensionCodes = map[cartograph.Code]string{
 	cartograph.Unprocessable:   "UNPROCESSABLE",
 	cartograph.Unavailable:     "INTERNAL",
 	cartograph.Internal:        "INTERNAL",
+	cartograph.Canceled:        "INTERNAL",
 }
 
 // httpStatus is the status of a GraphQL request refused before execution.
@@ -35,6 +36,7 @@ var httpStatus = map[cartograph.Code]int{
 	cartograph.Forbidden:       http.StatusForbidden,
 	cartograph.Unavailable:     http.StatusServiceUnavailable,
 	cartograph.Internal:        http.StatusInternalServerError,
+	cartograph.Canceled:        499, // client closed the connection; never seen
 }
 
 // presentError renders an error of a resolver: a *cartograph.Error gives its
@@ -53,7 +55,7 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 			return gqlErr
 		}
 		ce := cartograph.AsError(err)
-		if ce.Code == cartograph.Internal || ce.Cause != nil {
+		if ce.Code == cartograph.Internal || ce.Cause != nil && ce.Code != cartograph.Canceled {
 			log.ErrorContext(ctx, "graphql error", "code", ce.Code, "err", err)
 		}
 		out := graphql.DefaultErrorPresenter(ctx, err)

@@ -23,7 +23,12 @@ var statusByCode = map[cartograph.Code]int{
 	cartograph.Unprocessable:   http.StatusUnprocessableEntity,
 	cartograph.Unavailable:     http.StatusServiceUnavailable,
 	cartograph.Internal:        http.StatusInternalServerError,
+	cartograph.Canceled:        statusClientClosed,
 }
+
+// statusClientClosed is nginx's 499: the client closed the connection before
+// the answer (which it never sees); logged as the client's doing, not ours.
+const statusClientClosed = 499
 
 func statusOf(e *cartograph.Error) int {
 	if s, ok := statusByCode[e.Code]; ok {
@@ -72,6 +77,7 @@ var configReasons = map[cartograph.Code][2]string{
 	cartograph.Unprocessable:   {"unknown", "Unknown Error"},
 	cartograph.Unavailable:     {"unavailable", "The database is unavailable"},
 	cartograph.Internal:        {"unknown_error", "Unknown error"},
+	cartograph.Canceled:        {"canceled", "The request was canceled"},
 }
 
 // WriteConfigError renders err in the Configmonkey shape: {"code", "message"}.

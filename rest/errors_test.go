@@ -28,6 +28,7 @@ func TestWriteCatalogError(t *testing.T) {
 		{"too large", cartograph.Errorf(cartograph.TooLarge, "big"), 413, "big"},
 		{"unprocessable", cartograph.Errorf(cartograph.Unprocessable, "discovery"), 422, "discovery"},
 		{"unavailable", cartograph.Errorf(cartograph.Unavailable, "db down"), 503, "db down"},
+		{"canceled by the client", cartograph.Errorf(cartograph.Canceled, "The request was canceled"), 499, "The request was canceled"},
 		{"internal hides its cause", cartograph.InternalError(errors.New("pq: relation secret_table")), 500, "Internal server error"},
 		{"unknown error is internal", errors.New("SELECT * FROM secrets failed"), 500, "Internal server error"},
 	} {

@@ -63,6 +63,9 @@ func New(cfg Config, store *db.DB, surfaces []Surface) http.Handler {
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		if err := store.Ready(r.Context()); err != nil {
+			if r.Context().Err() != nil {
+				return // the client went away: its probe says nothing about us
+			}
 			cfg.Logger.Warn("not ready", "err", err)
 			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": "database not ready"})
 			return
