@@ -213,53 +213,39 @@ func (s *Relations) ApplyServices(ctx context.Context, in cartograph.SyncApply) 
 			}
 			return r, ok
 		}
-		for _, name := range cartograph.SortedKeys(in.Dependencies.Added) {
-			src, ok := ref(name)
-			if !ok {
-				continue
-			}
-			out.Services.Mappings[name] = src.Name
-			for _, t := range in.Dependencies.Added[name] {
-				dst, ok := ref(t)
+		// Added dependencies are inserted, removed ones deleted; both record
+		// what actually changed, so a retried apply reports nothing.
+		for _, edges := range []struct {
+			want, done map[string][]string
+			sql        string
+		}{
+			{in.Dependencies.Added, out.Dependencies.Added, `INSERT INTO relations (org_id, source_id, target_id, label)
+				VALUES (?, ?, ?, 'depends_on') ON CONFLICT DO NOTHING`},
+			{in.Dependencies.Removed, out.Dependencies.Removed, `DELETE FROM relations
+				WHERE org_id = ? AND source_id = ? AND target_id = ? AND label = 'depends_on'`},
+		} {
+			for _, name := range cartograph.SortedKeys(edges.want) {
+				src, ok := ref(name)
 				if !ok {
 					continue
 				}
-				if src.Origin == string(cartograph.OriginDiscovery) && dst.Origin == string(cartograph.OriginDiscovery) {
-					out.Errors = append(out.Errors, fmt.Sprintf("%s -> %s: relations between discovered entities are managed by discovery", name, t))
-					continue
-				}
-				res, err := tx.NewRaw(`INSERT INTO relations (org_id, source_id, target_id, label) VALUES (?, ?, ?, 'depends_on')
-					ON CONFLICT DO NOTHING`, a.OrgID, src.ID, dst.ID).Exec(ctx)
-				if err != nil {
-					return err
-				}
-				if n, _ := res.RowsAffected(); n > 0 {
-					out.Dependencies.Added[name] = append(out.Dependencies.Added[name], t)
-				}
-			}
-		}
-		for _, name := range cartograph.SortedKeys(in.Dependencies.Removed) {
-			src, ok := ref(name)
-			if !ok {
-				continue
-			}
-			out.Services.Mappings[name] = src.Name
-			for _, t := range in.Dependencies.Removed[name] {
-				dst, ok := ref(t)
-				if !ok {
-					continue
-				}
-				if src.Origin == string(cartograph.OriginDiscovery) && dst.Origin == string(cartograph.OriginDiscovery) {
-					out.Errors = append(out.Errors, fmt.Sprintf("%s -> %s: relations between discovered entities are managed by discovery", name, t))
-					continue
-				}
-				res, err := tx.NewRaw(`DELETE FROM relations WHERE org_id = ? AND source_id = ? AND target_id = ? AND label = 'depends_on'`,
-					a.OrgID, src.ID, dst.ID).Exec(ctx)
-				if err != nil {
-					return err
-				}
-				if n, _ := res.RowsAffected(); n > 0 {
-					out.Dependencies.Removed[name] = append(out.Dependencies.Removed[name], t)
+				out.Services.Mappings[name] = src.Name
+				for _, t := range edges.want[name] {
+					dst, ok := ref(t)
+					if !ok {
+						continue
+					}
+					if src.Origin == string(cartograph.OriginDiscovery) && dst.Origin == string(cartograph.OriginDiscovery) {
+						out.Errors = append(out.Errors, fmt.Sprintf("%s -> %s: relations between discovered entities are managed by discovery", name, t))
+						continue
+					}
+					res, err := tx.NewRaw(edges.sql, a.OrgID, src.ID, dst.ID).Exec(ctx)
+					if err != nil {
+						return err
+					}
+					if n, _ := res.RowsAffected(); n > 0 {
+						edges.done[name] = append(edges.done[name], t)
+					}
 				}
 			}
 		}
