@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"cartograph/cartograph"
@@ -85,30 +86,12 @@ func KeyFromRequest(r *http.Request) string {
 		return k
 	}
 	const bearer = "bearer "
-	if h := r.Header.Get("Authorization"); len(h) > len(bearer) && equalFold(h[:len(bearer)], bearer) {
+	if h := r.Header.Get("Authorization"); len(h) > len(bearer) && strings.EqualFold(h[:len(bearer)], bearer) {
 		return h[len(bearer):]
 	}
 	return ""
 }
 
-func equalFold(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
-}
 
 // authenticate resolves the request's key into a cartograph.Actor on the
 // context; a missing or invalid key is answered with 401 in the surface's shape.
@@ -138,7 +121,7 @@ func authenticate(keys *db.Keys, writeError ErrorWriter, next http.Handler) http
 }
 
 func isWebSocket(r *http.Request) bool {
-	return equalFold(r.Header.Get("Upgrade"), "websocket")
+	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
 }
 
 func withTimeout(d time.Duration, next http.Handler) http.Handler {
