@@ -10,21 +10,6 @@ import (
 	"cartograph/cartograph"
 )
 
-// entityColumns maps API field names to SQL over the entities table (alias e).
-var entityColumns = map[string]string{
-	"id":                   "e.id::text",
-	"name":                 `e.name COLLATE "C"`,
-	"description":          "e.description",
-	"type":                 "e.type",
-	"createDateTime":       "e.created_at",
-	"lastChangedDateTime":  "e.updated_at",
-	"provider":             "e.provider",
-	"providerResourceKey":  "e.provider_resource_key",
-	"providerResourceType": "e.provider_resource_type",
-	"providerAccountId":    "e.provider_account_id",
-	"location":             "e.location",
-}
-
 // Search returns a page of the org's entities matching q, and the number of
 // matches before paging when q.Count is set (a second statement). It returns
 // Invalid for an unknown type, filter field or sort property.
@@ -38,11 +23,8 @@ func (s *Entities) Search(ctx context.Context, q cartograph.EntityQuery) ([]*car
 	if err := whereQuery(sel, q); err != nil {
 		return nil, 0, err
 	}
-	col, ok := entityColumns[q.Sort.Property]
-	if q.Sort.Property == "" {
-		col, ok = entityColumns["name"], true
-	}
-	if !ok {
+	col, err := sortColumn(q.Sort.Property, singleType(q), nil)
+	if err != nil {
 		return nil, 0, &cartograph.Error{Code: cartograph.Invalid, Field: "sort.property",
 			Message: "sort.property must be one of the following values: " + strings.Join(cartograph.SortableProperties, ", ")}
 	}
@@ -84,12 +66,8 @@ func whereQuery(sel *bun.SelectQuery, q cartograph.EntityQuery) error {
 			sel.Where("e.type = ANY(?)", uuidArray(types))
 		}
 	}
-	var typ cartograph.EntityType
-	if len(q.Types) == 1 {
-		typ = q.Types[0]
-	}
 	for _, f := range q.Filters {
-		sql, args, err := compileEntityFilter(f, typ, nil)
+		sql, args, err := compileEntityFilter(f, singleType(q), nil)
 		if err != nil {
 			return err
 		}
@@ -106,6 +84,15 @@ func whereQuery(sel *bun.SelectQuery, q cartograph.EntityQuery) error {
 		}
 	}
 	return nil
+}
+
+// singleType is the query's entity type when it names exactly one, else "":
+// type fields and relation conditions need it.
+func singleType(q cartograph.EntityQuery) cartograph.EntityType {
+	if len(q.Types) == 1 {
+		return q.Types[0]
+	}
+	return ""
 }
 
 func typeList() string {
