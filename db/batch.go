@@ -102,12 +102,11 @@ func upsertItem(ctx context.Context, tx bun.Tx, a *cartograph.Actor, in cartogra
 		err := q.Scan(ctx)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
-			row = entityRow{OrgID: a.OrgID, Type: string(in.Type), Origin: string(cartograph.OriginDiscovery),
-				CreatedBy: a.KeyName, LastChangedBy: a.KeyName, Tags: []string{}, GeneralAccess: []string{},
-				MetaTags: []cartograph.MetaTag{}, Links: []cartograph.Link{}, Permissions: map[string]any{}}
-			if err := row.apply(change); err != nil {
+			created, err := newEntityRow(a, in.Type, cartograph.OriginDiscovery, change)
+			if err != nil {
 				return err
 			}
+			row = *created
 			if _, err := sp.NewInsert().Model(&row).ExcludeColumn("id", "created_at", "updated_at").Returning("*").Exec(ctx); err != nil {
 				if isUniqueViolation(err, "") {
 					return duplicate(&row)

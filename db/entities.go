@@ -130,6 +130,19 @@ func (r *entityRow) apply(c *cartograph.EntityChange) error {
 	return nil
 }
 
+// newEntityRow is a new entity of type t in the caller's org, written by the
+// caller's key, with every collection empty rather than null, and change
+// applied (derived fields and search text included).
+func newEntityRow(a *cartograph.Actor, t cartograph.EntityType, origin cartograph.Origin, change *cartograph.EntityChange) (*entityRow, error) {
+	row := &entityRow{OrgID: a.OrgID, Type: string(t), Origin: string(origin),
+		CreatedBy: a.KeyName, LastChangedBy: a.KeyName, Tags: []string{}, GeneralAccess: []string{},
+		MetaTags: []cartograph.MetaTag{}, Links: []cartograph.Link{}, Permissions: map[string]any{}}
+	if err := row.apply(change); err != nil {
+		return nil, err
+	}
+	return row, nil
+}
+
 // relationAttr reports fields that become relations rather than stored values.
 func relationAttr(t cartograph.EntityType, name string) bool {
 	return t == cartograph.Service && (name == "repositoryId" || name == "applications")
@@ -203,10 +216,8 @@ func (s *Entities) Create(ctx context.Context, in cartograph.EntityInput) (*cart
 	if origin == "" {
 		origin = cartograph.OriginManual
 	}
-	row := &entityRow{OrgID: a.OrgID, Type: string(in.Type), Origin: string(origin),
-		CreatedBy: a.KeyName, LastChangedBy: a.KeyName, Tags: []string{}, GeneralAccess: []string{},
-		MetaTags: []cartograph.MetaTag{}, Links: []cartograph.Link{}, Permissions: map[string]any{}}
-	if err := row.apply(change); err != nil {
+	row, err := newEntityRow(a, in.Type, origin, change)
+	if err != nil {
 		return nil, err
 	}
 	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {

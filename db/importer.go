@@ -131,12 +131,11 @@ func importEntity(a *cartograph.Actor, line []byte) (*entityRow, error) {
 	if err != nil {
 		return nil, err
 	}
-	row := &entityRow{OrgID: a.OrgID, ID: id, Type: typ, Origin: string(cartograph.OriginManual),
-		CreatedBy: a.KeyName, LastChangedBy: a.KeyName, Tags: []string{}, GeneralAccess: []string{},
-		MetaTags: []cartograph.MetaTag{}, Links: []cartograph.Link{}, Permissions: map[string]any{}}
-	if err := row.apply(change); err != nil {
+	row, err := newEntityRow(a, cartograph.EntityType(typ), cartograph.OriginManual, change)
+	if err != nil {
 		return nil, err
 	}
+	row.ID = id
 	return row, nil
 }
 

@@ -186,11 +186,12 @@ func (s *Relations) ApplyServices(ctx context.Context, in cartograph.SyncApply) 
 			if _, ok, _ := ix.resolve(name); ok {
 				continue // exists already: a retried apply converges
 			}
-			row := &entityRow{OrgID: a.OrgID, Type: string(cartograph.Service), Name: name, Origin: string(cartograph.OriginManual),
-				CreatedBy: a.KeyName, LastChangedBy: a.KeyName, Tags: []string{}, GeneralAccess: []string{}, Links: []cartograph.Link{},
-				Permissions: map[string]any{}, Attrs: map[string]json.RawMessage{},
-				MetaTags: []cartograph.MetaTag{{Name: in.MappingTag, Value: mustRaw(name), Type: "Text", CreatedBy: "SYSTEM"}}}
-			row.SearchText = strings.ToLower(name)
+			tags := []cartograph.MetaTag{{Name: in.MappingTag, Value: mustRaw(name), Type: "Text", CreatedBy: "SYSTEM"}}
+			row, err := newEntityRow(a, cartograph.Service, cartograph.OriginManual,
+				&cartograph.EntityChange{Type: cartograph.Service, Name: &name, MetaTags: &tags})
+			if err != nil {
+				return err
+			}
 			if _, err := tx.NewInsert().Model(row).ExcludeColumn("id", "created_at", "updated_at").Returning("*").Exec(ctx); err != nil {
 				if isUniqueViolation(err, "") {
 					out.Errors = append(out.Errors, fmt.Sprintf("service %q exists under another mapping", name))
