@@ -92,7 +92,6 @@ func KeyFromRequest(r *http.Request) string {
 	return ""
 }
 
-
 // authenticate resolves the request's key into a cartograph.Actor on the
 // context; a missing or invalid key is answered with 401 in the surface's shape.
 // WebSocket upgrades pass through: their key comes in the connection's init
