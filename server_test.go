@@ -4,14 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -22,13 +20,8 @@ import (
 
 var testDB *db.DB
 
-var orgSeq atomic.Int64
-
-// uniqueOrg returns a fresh org name, so each test run sees only its own
-// rows, also under go test -count=N.
-func uniqueOrg(base string) string {
-	return fmt.Sprintf("%s-%d-%d", base, os.Getpid(), orgSeq.Add(1))
-}
+// uniqueOrg is dbtest.UniqueOrg, short for the many tests that call it.
+var uniqueOrg = dbtest.UniqueOrg
 
 func TestMain(m *testing.M) {
 	code := dbtest.Main(m, &testDB)

@@ -3,10 +3,8 @@ package db_test
 import (
 	"context"
 	"crypto/sha256"
-	"fmt"
 	"os"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,12 +15,8 @@ import (
 
 var testDB *db.DB
 
-var orgSeq atomic.Int64
-
-// uniqueOrg returns a fresh org name, so each run sees only its own rows.
-func uniqueOrg(base string) string {
-	return fmt.Sprintf("%s-%d-%d", base, os.Getpid(), orgSeq.Add(1))
-}
+// uniqueOrg is dbtest.UniqueOrg, short for the many tests that call it.
+var uniqueOrg = dbtest.UniqueOrg
 
 func TestMain(m *testing.M) { os.Exit(dbtest.Main(m, &testDB)) }
 

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -112,4 +113,12 @@ func As(ctx context.Context, org string, scope cartograph.Scope, role cartograph
 		KeyID: "00000000-0000-0000-0000-000000000000", KeyName: "test-" + org,
 		OrgID: org, Scope: scope, Role: role,
 	})
+}
+
+var orgSeq atomic.Int64
+
+// UniqueOrg returns a fresh org name, so each test sees only its own rows,
+// also under go test -count=N on the same database.
+func UniqueOrg(base string) string {
+	return fmt.Sprintf("%s-%d-%d", base, os.Getpid(), orgSeq.Add(1))
 }
