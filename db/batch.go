@@ -149,7 +149,7 @@ func (s *Entities) DeleteBatch(ctx context.Context, ids []string) (int, error) {
 	if len(valid) == 0 {
 		return 0, nil
 	}
-	res, err := s.db.NewDelete().Model((*entityRow)(nil)).Where("org_id = ? AND id = ANY(?::uuid[])", a.OrgID, uuidArray(valid)).Exec(ctx)
+	res, err := s.db.NewDelete().Model((*entityRow)(nil)).Where("org_id = ? AND id = ANY(?::uuid[])", a.OrgID, pgArray(valid)).Exec(ctx)
 	if err != nil {
 		return 0, wrap(err)
 	}

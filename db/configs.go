@@ -376,5 +376,6 @@ func paged(p cartograph.Page) func(*bun.SelectQuery) *bun.SelectQuery {
 	}
 }
 
-// uuidArray formats ids for `= ANY(?::uuid[])`.
-func uuidArray(ids []string) any { return pgdialect.Array(ids) }
+// pgArray formats a slice as a PostgreSQL array literal argument; the SQL
+// casts it (?::uuid[], ?::text[], ?::date[], ?::numeric[]).
+func pgArray(values []string) any { return pgdialect.Array(values) }

@@ -25,7 +25,7 @@ func (s *Configs) ConfigsOfDomains(ctx context.Context, domainIDs []string, page
 		CROSS JOIN LATERAL (
 			SELECT * FROM configs WHERE org_id = ? AND domain_id = p.id
 			ORDER BY key LIMIT ? OFFSET ?) c`,
-		uuidArray(domainIDs), a.OrgID, page.Limit+1, page.Offset).Scan(ctx, &rows)
+		pgArray(domainIDs), a.OrgID, page.Limit+1, page.Offset).Scan(ctx, &rows)
 	if err != nil {
 		return nil, wrap(err)
 	}
@@ -44,7 +44,7 @@ func (s *Configs) ConfigsByKey(ctx context.Context, domainIDs []string, key stri
 	}
 	var rows []configRow
 	err = s.db.NewSelect().Model(&rows).
-		Where("org_id = ? AND domain_id = ANY(?::uuid[]) AND key = ?", a.OrgID, uuidArray(domainIDs), key).Scan(ctx)
+		Where("org_id = ? AND domain_id = ANY(?::uuid[]) AND key = ?", a.OrgID, pgArray(domainIDs), key).Scan(ctx)
 	if err != nil {
 		return nil, wrap(err)
 	}
@@ -66,7 +66,7 @@ func (s *Configs) CountConfigs(ctx context.Context, domainIDs []string) (map[str
 		N        int    `bun:"n"`
 	}
 	err = s.db.NewRaw(`SELECT domain_id, count(*) AS n FROM configs
-		WHERE org_id = ? AND domain_id = ANY(?::uuid[]) GROUP BY domain_id`, a.OrgID, uuidArray(domainIDs)).Scan(ctx, &rows)
+		WHERE org_id = ? AND domain_id = ANY(?::uuid[]) GROUP BY domain_id`, a.OrgID, pgArray(domainIDs)).Scan(ctx, &rows)
 	if err != nil {
 		return nil, wrap(err)
 	}
@@ -89,7 +89,7 @@ func (s *Configs) VersionsOfConfigs(ctx context.Context, configIDs []string, pag
 		CROSS JOIN LATERAL (
 			SELECT * FROM config_versions WHERE org_id = ? AND config_id = p.id
 			ORDER BY version DESC LIMIT ? OFFSET ?) v`,
-		uuidArray(configIDs), a.OrgID, page.Limit+1, page.Offset).Scan(ctx, &rows)
+		pgArray(configIDs), a.OrgID, page.Limit+1, page.Offset).Scan(ctx, &rows)
 	if err != nil {
 		return nil, wrap(err)
 	}
@@ -110,7 +110,7 @@ func (s *Configs) VersionsAt(ctx context.Context, configIDs []string, t time.Tim
 	}
 	var rows []versionRow
 	q := s.db.NewSelect().Model(&rows).DistinctOn("config_id").
-		Where("org_id = ? AND config_id = ANY(?::uuid[])", a.OrgID, uuidArray(configIDs)).
+		Where("org_id = ? AND config_id = ANY(?::uuid[])", a.OrgID, pgArray(configIDs)).
 		OrderExpr("config_id, version DESC")
 	if !t.IsZero() {
 		q.Where("created_at <= ?", t)
@@ -145,7 +145,7 @@ func (s *Configs) VersionsByNumber(ctx context.Context, keys []VersionKey) (map[
 	var rows []versionRow
 	err = s.db.NewRaw(`SELECT v.* FROM unnest(?::uuid[], ?::int[]) AS k(config_id, version)
 		JOIN config_versions v ON v.org_id = ? AND v.config_id = k.config_id AND v.version = k.version`,
-		uuidArray(ids), pgdialect.Array(nums), a.OrgID).Scan(ctx, &rows)
+		pgArray(ids), pgdialect.Array(nums), a.OrgID).Scan(ctx, &rows)
 	if err != nil {
 		return nil, wrap(err)
 	}
@@ -182,7 +182,7 @@ func (s *Configs) Snapshots(ctx context.Context, domainIDs []string, t time.Time
 			WHERE org_id = c.org_id AND config_id = c.id AND created_at <= ?
 			ORDER BY version DESC LIMIT 1) v ON true
 		WHERE c.org_id = ? AND c.domain_id = ANY(?::uuid[]) AND c.created_at <= ?
-		ORDER BY c.domain_id, c.key`, t, a.OrgID, uuidArray(domainIDs), t).Scan(ctx, &rows)
+		ORDER BY c.domain_id, c.key`, t, a.OrgID, pgArray(domainIDs), t).Scan(ctx, &rows)
 	if err != nil {
 		return nil, wrap(err)
 	}
@@ -205,7 +205,7 @@ func (s *Configs) DomainsByID(ctx context.Context, ids []string) (map[string]*ca
 		return nil, err
 	}
 	var rows []domainRow
-	if err := s.db.NewSelect().Model(&rows).Where("org_id = ? AND id = ANY(?::uuid[])", a.OrgID, uuidArray(ids)).Scan(ctx); err != nil {
+	if err := s.db.NewSelect().Model(&rows).Where("org_id = ? AND id = ANY(?::uuid[])", a.OrgID, pgArray(ids)).Scan(ctx); err != nil {
 		return nil, wrap(err)
 	}
 	out := make(map[string]*cartograph.Domain, len(rows))

@@ -62,7 +62,7 @@ func (s *Costs) Upsert(ctx context.Context, rows []cartograph.Cost, failed []car
 			SELECT ?, r, d, o, c, a FROM unnest(?::uuid[], ?::date[], ?::text[], ?::numeric[], ?::text[]) AS x(r, d, o, c, a)
 			ON CONFLICT (org_id, resource_id, date, operation)
 			DO UPDATE SET cost = EXCLUDED.cost, arn = EXCLUDED.arn, updated_at = now()`,
-			a.OrgID, uuidArray(rid), uuidArray(date), uuidArray(op), uuidArray(cost), uuidArray(arn)).Exec(ctx)
+			a.OrgID, pgArray(rid), pgArray(date), pgArray(op), pgArray(cost), pgArray(arn)).Exec(ctx)
 		return err
 	})
 	if err != nil {
@@ -94,7 +94,7 @@ func (s *Costs) Delete(ctx context.Context, keys []cartograph.CostKey) (int, err
 	}
 	res, err := s.db.NewRaw(`DELETE FROM costs c USING unnest(?::uuid[], ?::date[], ?::text[]) AS k(r, d, o)
 		WHERE c.org_id = ? AND c.resource_id = k.r AND c.date = k.d AND (k.o = '' OR c.operation = k.o)`,
-		uuidArray(rid), uuidArray(date), uuidArray(op), a.OrgID).Exec(ctx)
+		pgArray(rid), pgArray(date), pgArray(op), a.OrgID).Exec(ctx)
 	if err != nil {
 		return 0, wrap(err)
 	}

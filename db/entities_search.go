@@ -63,7 +63,7 @@ func whereQuery(sel *bun.SelectQuery, q cartograph.EntityQuery) error {
 		if len(types) == 1 {
 			sel.Where("e.type = ?", types[0]) // lets the planner use (org_id, type, name)
 		} else {
-			sel.Where("e.type = ANY(?)", uuidArray(types))
+			sel.Where("e.type = ANY(?)", pgArray(types))
 		}
 	}
 	for _, f := range q.Filters {
@@ -132,7 +132,7 @@ func (s *Entities) Parents(ctx context.Context, ids []string) (map[string][]cart
 		UNION ALL
 		SELECT target_id, source_id, label, field, service_id FROM relations
 			WHERE org_id = ? AND target_id = ANY(?::uuid[]) AND label = 'contains'
-		ORDER BY 1, 2`, a.OrgID, uuidArray(ids), a.OrgID, uuidArray(ids)).Scan(ctx, &rows)
+		ORDER BY 1, 2`, a.OrgID, pgArray(ids), a.OrgID, pgArray(ids)).Scan(ctx, &rows)
 	if err != nil {
 		return nil, wrap(err)
 	}
@@ -167,7 +167,7 @@ func (s *Entities) ByIDs(ctx context.Context, ids []string) (map[string]*cartogr
 		return nil, err
 	}
 	var rows []entityRow
-	if err := s.db.NewSelect().Model(&rows).Where("e.org_id = ? AND e.id = ANY(?::uuid[])", a.OrgID, uuidArray(ids)).Scan(ctx); err != nil {
+	if err := s.db.NewSelect().Model(&rows).Where("e.org_id = ? AND e.id = ANY(?::uuid[])", a.OrgID, pgArray(ids)).Scan(ctx); err != nil {
 		return nil, wrap(err)
 	}
 	out := make(map[string]*cartograph.Entity, len(rows))

@@ -243,17 +243,17 @@ func (c *compiler) comparison(col string, kind fieldKind, alias string, f cartog
 		var sql string
 		switch kind {
 		case kindTags:
-			sql = col + " && " + c.arg(uuidArray(vals)) + "::text[]"
+			sql = col + " && " + c.arg(pgArray(vals)) + "::text[]"
 		case kindMetaTag:
-			sql = c.metaTag(col, alias, func() string { return "m->>'value' = ANY(" + c.arg(uuidArray(vals)) + "::text[])" })
+			sql = c.metaTag(col, alias, func() string { return "m->>'value' = ANY(" + c.arg(pgArray(vals)) + "::text[])" })
 		case kindJSONArray:
-			sql = "jsonb_exists_any(" + col + ", " + c.arg(uuidArray(vals)) + "::text[])"
+			sql = "jsonb_exists_any(" + col + ", " + c.arg(pgArray(vals)) + "::text[])"
 		case kindNumber:
-			sql = col + " = ANY(" + c.arg(uuidArray(vals)) + "::numeric[])"
+			sql = col + " = ANY(" + c.arg(pgArray(vals)) + "::numeric[])"
 		case kindTime:
-			sql = col + " = ANY(" + c.arg(uuidArray(vals)) + "::timestamptz[])"
+			sql = col + " = ANY(" + c.arg(pgArray(vals)) + "::timestamptz[])"
 		default:
-			sql = col + " = ANY(" + c.arg(uuidArray(vals)) + "::text[])"
+			sql = col + " = ANY(" + c.arg(pgArray(vals)) + "::text[])"
 		}
 		if f.Op == cartograph.OpNin {
 			sql = "NOT coalesce((" + sql + "), false)"

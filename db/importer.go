@@ -149,7 +149,7 @@ func importRelations(ctx context.Context, tx bun.Tx, org string, r io.Reader, ty
 		}
 		res, err := tx.NewRaw(`INSERT INTO relations (org_id, source_id, target_id, label)
 			SELECT ?, s, t, l FROM unnest(?::uuid[], ?::uuid[], ?::text[]) AS x(s, t, l)
-			ON CONFLICT DO NOTHING`, org, uuidArray(src), uuidArray(dst), uuidArray(labels)).Exec(ctx)
+			ON CONFLICT DO NOTHING`, org, pgArray(src), pgArray(dst), pgArray(labels)).Exec(ctx)
 		if err != nil {
 			return err
 		}
@@ -198,7 +198,7 @@ func importCosts(ctx context.Context, tx bun.Tx, org string, r io.Reader, types 
 		res, err := tx.NewRaw(`INSERT INTO costs (org_id, resource_id, date, operation, cost)
 			SELECT ?, r, d, o, c FROM unnest(?::uuid[], ?::date[], ?::text[], ?::numeric[]) AS x(r, d, o, c)
 			ON CONFLICT (org_id, resource_id, date, operation) DO UPDATE SET cost = EXCLUDED.cost`,
-			org, uuidArray(rid), uuidArray(date), uuidArray(op), uuidArray(cost)).Exec(ctx)
+			org, pgArray(rid), pgArray(date), pgArray(op), pgArray(cost)).Exec(ctx)
 		if err != nil {
 			return err
 		}

@@ -60,7 +60,7 @@ func endpoints(ctx context.Context, db bun.IDB, org string, ids ...string) (map[
 		Type   string `bun:"type"`
 		Origin string `bun:"origin"`
 	}
-	err := db.NewRaw(`SELECT id, type, origin FROM entities WHERE org_id = ? AND id = ANY(?::uuid[])`, org, uuidArray(valid)).Scan(ctx, &rows)
+	err := db.NewRaw(`SELECT id, type, origin FROM entities WHERE org_id = ? AND id = ANY(?::uuid[])`, org, pgArray(valid)).Scan(ctx, &rows)
 	for _, r := range rows {
 		out[r.ID] = endpoint{cartograph.EntityType(r.Type), cartograph.Origin(r.Origin)}
 	}

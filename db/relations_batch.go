@@ -34,7 +34,7 @@ func (s *Relations) Neighbors(ctx context.Context, ids []string, h cartograph.Ho
 		return nil, err
 	}
 	from, to := hopSQL(h)
-	typeCond, args := "", []any{uuidArray(ids), a.OrgID, h.Label}
+	typeCond, args := "", []any{pgArray(ids), a.OrgID, h.Label}
 	if h.Type != "" {
 		typeCond = " AND e.type = ?"
 		args = append(args, string(h.Type))
@@ -66,7 +66,7 @@ func (s *Relations) CountNeighbors(ctx context.Context, ids []string, h cartogra
 		return nil, err
 	}
 	from, to := hopSQL(h)
-	typeCond, args := "", []any{a.OrgID, uuidArray(ids), h.Label}
+	typeCond, args := "", []any{a.OrgID, pgArray(ids), h.Label}
 	if h.Type != "" {
 		typeCond = " AND e.type = ?"
 		args = append(args, string(h.Type))

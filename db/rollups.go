@@ -12,7 +12,7 @@ import (
 // the resources whose costs roll up into each root, and the child ("part")
 // each is reported under; ok is false for types that have no costs.
 func leaves(req CostRequest, org string, ids []string) (string, []any, bool) {
-	arr := uuidArray(ids)
+	arr := pgArray(ids)
 	switch req.Type {
 	case cartograph.Resource:
 		return `SELECT r AS root, r AS part, r AS res FROM unnest(?::uuid[]) AS r`, []any{arr}, true

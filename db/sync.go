@@ -78,7 +78,7 @@ func dependsOn(ctx context.Context, db bun.IDB, org string, ids []string) (map[s
 		TargetID string `bun:"target_id"`
 	}
 	err := db.NewRaw(`SELECT source_id, target_id FROM relations WHERE org_id = ? AND label = 'depends_on'
-		AND source_id = ANY(?::uuid[]) ORDER BY source_id, target_id`, org, uuidArray(ids)).Scan(ctx, &rows)
+		AND source_id = ANY(?::uuid[]) ORDER BY source_id, target_id`, org, pgArray(ids)).Scan(ctx, &rows)
 	out := map[string][]string{}
 	for _, r := range rows {
 		out[r.SourceID] = append(out[r.SourceID], r.TargetID)

@@ -45,8 +45,8 @@ func (s *Relations) Walk(ctx context.Context, spec cartograph.WalkSpec) (*cartog
 			SELECT target_id, source_id, source_id, target_id, label FROM relations
 				WHERE org_id = ? AND target_id = ANY(?::uuid[]) AND label = ANY(?::text[])
 			ORDER BY 1, 2`,
-			a.OrgID, uuidArray(frontier), uuidArray(nonNil(spec.OutLabels)),
-			a.OrgID, uuidArray(frontier), uuidArray(nonNil(spec.InLabels))).Scan(ctx, &rows)
+			a.OrgID, pgArray(frontier), pgArray(nonNil(spec.OutLabels)),
+			a.OrgID, pgArray(frontier), pgArray(nonNil(spec.InLabels))).Scan(ctx, &rows)
 		if err != nil {
 			return nil, wrap(err)
 		}
@@ -70,7 +70,7 @@ func (s *Relations) Walk(ctx context.Context, spec cartograph.WalkSpec) (*cartog
 		frontier = next
 	}
 	var rows []entityRow
-	if err := s.db.NewSelect().Model(&rows).Where("org_id = ? AND id = ANY(?::uuid[])", a.OrgID, uuidArray(order)).Scan(ctx); err != nil {
+	if err := s.db.NewSelect().Model(&rows).Where("org_id = ? AND id = ANY(?::uuid[])", a.OrgID, pgArray(order)).Scan(ctx); err != nil {
 		return nil, wrap(err)
 	}
 	byID := make(map[string]*cartograph.Entity, len(rows))
