@@ -141,24 +141,22 @@ func fieldValue(e *cartograph.Entity, fd cartograph.FieldSpec) any {
 	return ""
 }
 
-func (h *catalogHandler) entityResponse(r *http.Request, e *cartograph.Entity) (map[string]any, error) {
-	parents, err := h.store.Entities.Parents(r.Context(), []string{e.ID})
-	if err != nil {
-		return nil, err
-	}
-	return entityJSON(e, parents[e.ID]), nil
-}
-
-func (h *catalogHandler) getEntity(w http.ResponseWriter, r *http.Request) {
-	e, err := h.store.Entities.Get(r.Context(), r.PathValue("id"))
+// writeEntity answers with an entity (and its parents) at status, or with
+// err: the ending every handler that returns one entity shares.
+func (h *catalogHandler) writeEntity(w http.ResponseWriter, r *http.Request, status int, e *cartograph.Entity, err error) {
 	if err == nil {
-		var out map[string]any
-		if out, err = h.entityResponse(r, e); err == nil {
-			writeJSON(w, http.StatusOK, out)
+		var parents map[string][]cartograph.Parent
+		if parents, err = h.store.Entities.Parents(r.Context(), []string{e.ID}); err == nil {
+			writeJSON(w, status, entityJSON(e, parents[e.ID]))
 			return
 		}
 	}
 	WriteCatalogError(w, r, err)
+}
+
+func (h *catalogHandler) getEntity(w http.ResponseWriter, r *http.Request) {
+	e, err := h.store.Entities.Get(r.Context(), r.PathValue("id"))
+	h.writeEntity(w, r, http.StatusOK, e, err)
 }
 
 func (h *catalogHandler) deleteEntity(w http.ResponseWriter, r *http.Request) {
@@ -185,17 +183,12 @@ func (h *catalogHandler) createEntity(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fields, err := decodeObject(r)
-	if err == nil {
-		var e *cartograph.Entity
-		if e, err = h.store.Entities.Create(r.Context(), cartograph.EntityInput{Type: t, Fields: fields}); err == nil {
-			var out map[string]any
-			if out, err = h.entityResponse(r, e); err == nil {
-				writeJSON(w, http.StatusCreated, out)
-				return
-			}
-		}
+	if err != nil {
+		WriteCatalogError(w, r, err)
+		return
 	}
-	WriteCatalogError(w, r, err)
+	e, err := h.store.Entities.Create(r.Context(), cartograph.EntityInput{Type: t, Fields: fields})
+	h.writeEntity(w, r, http.StatusCreated, e, err)
 }
 
 func (h *catalogHandler) updateEntity(w http.ResponseWriter, r *http.Request) {
@@ -204,17 +197,12 @@ func (h *catalogHandler) updateEntity(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fields, err := decodeObject(r)
-	if err == nil {
-		var e *cartograph.Entity
-		if e, err = h.store.Entities.Update(r.Context(), r.PathValue("id"), cartograph.EntityInput{Type: t, Fields: fields}); err == nil {
-			var out map[string]any
-			if out, err = h.entityResponse(r, e); err == nil {
-				writeJSON(w, http.StatusOK, out)
-				return
-			}
-		}
+	if err != nil {
+		WriteCatalogError(w, r, err)
+		return
 	}
-	WriteCatalogError(w, r, err)
+	e, err := h.store.Entities.Update(r.Context(), r.PathValue("id"), cartograph.EntityInput{Type: t, Fields: fields})
+	h.writeEntity(w, r, http.StatusOK, e, err)
 }
 
 func metadataJSON(e *cartograph.Entity) map[string]any {
