@@ -17,7 +17,6 @@ import (
 const (
 	pgUniqueViolation     = "23505"
 	pgForeignKeyViolation = "23503"
-	pgCheckViolation      = "23514"
 	pgSerialization       = "40001"
 	pgDeadlock            = "40P01"
 	pgLockTimeout         = "55P03"

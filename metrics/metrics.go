@@ -47,7 +47,7 @@ var (
 	}, []string{"loader"})
 	subscriptions = prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "cartograph_graphql_active_subscriptions",
-		Help: "GraphQL subscriptions open now.",
+		Help: "GraphQL subscriptions open now (none until subscriptions exist: issue 9).",
 	})
 )
 
@@ -85,12 +85,6 @@ func GraphQLError(code string) { gqlErrors.WithLabelValues(code).Inc() }
 
 // Batch records the number of keys one loader fetched at once.
 func Batch(loader string, keys int) { batches.WithLabelValues(loader).Observe(float64(keys)) }
-
-// SubscriptionOpened and SubscriptionClosed track active subscriptions.
-func SubscriptionOpened() { subscriptions.Inc() }
-
-// SubscriptionClosed is the counterpart of SubscriptionOpened.
-func SubscriptionClosed() { subscriptions.Dec() }
 
 // RegisterPool exports the connection pool's statistics.
 func RegisterPool(db *sql.DB) {

@@ -1,7 +1,6 @@
 package rest
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
 
@@ -11,17 +10,16 @@ import (
 // decodeArray reads a JSON array body of at most max items; more is 413,
 // decided before any work is done.
 func decodeArray(r *http.Request, max int) ([]json.RawMessage, error) {
-	var buf bytes.Buffer
-	if _, err := buf.ReadFrom(r.Body); err != nil {
-		return nil, cartograph.Errorf(cartograph.Invalid, "The request body could not be read")
+	b, err := readBody(r)
+	if err != nil {
+		return nil, err
 	}
 	var items []json.RawMessage
-	b := bytes.TrimSpace(buf.Bytes())
 	if len(b) == 0 || b[0] != '[' || json.Unmarshal(b, &items) != nil {
 		return nil, cartograph.Errorf(cartograph.Invalid, "The request body must be a JSON array")
 	}
-	if cartograph.ContainsNUL(b) {
-		return nil, cartograph.Errorf(cartograph.Invalid, "Strings must not contain NUL characters")
+	if err := checkNUL(b); err != nil {
+		return nil, err
 	}
 	return items, cartograph.CheckBatchSize(len(items), max)
 }

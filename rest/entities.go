@@ -63,22 +63,45 @@ func Catalog(store *db.DB) http.Handler {
 // decodeObject reads a JSON object body into its fields. Anything else is a
 // 400 listing the problem.
 func decodeObject(r *http.Request) (map[string]json.RawMessage, error) {
+	b, err := readObject(r)
+	if err != nil {
+		return nil, err
+	}
+	var fields map[string]json.RawMessage
+	_ = json.Unmarshal(b, &fields) // readObject checked it
+	return fields, nil
+}
+
+// readObject reads a JSON object body ({} when empty), refusing anything
+// else and strings with NUL, which PostgreSQL cannot store.
+func readObject(r *http.Request) ([]byte, error) {
+	b, err := readBody(r)
+	if err != nil {
+		return nil, err
+	}
+	if len(b) == 0 {
+		return []byte("{}"), nil
+	}
+	if b[0] != '{' || !json.Valid(b) {
+		return nil, cartograph.Errorf(cartograph.Invalid, "The request body must be a JSON object")
+	}
+	return b, checkNUL(b)
+}
+
+// readBody reads the whole body (already size-limited by the edge), trimmed.
+func readBody(r *http.Request) ([]byte, error) {
 	var buf bytes.Buffer
 	if _, err := buf.ReadFrom(r.Body); err != nil {
 		return nil, cartograph.Errorf(cartograph.Invalid, "The request body could not be read")
 	}
-	b := bytes.TrimSpace(buf.Bytes())
-	if len(b) == 0 {
-		return map[string]json.RawMessage{}, nil
-	}
-	var fields map[string]json.RawMessage
-	if b[0] != '{' || json.Unmarshal(b, &fields) != nil {
-		return nil, cartograph.Errorf(cartograph.Invalid, "The request body must be a JSON object")
-	}
+	return bytes.TrimSpace(buf.Bytes()), nil
+}
+
+func checkNUL(b []byte) error {
 	if cartograph.ContainsNUL(b) {
-		return nil, cartograph.Errorf(cartograph.Invalid, "Strings must not contain NUL characters")
+		return cartograph.Errorf(cartograph.Invalid, "Strings must not contain NUL characters")
 	}
-	return fields, nil
+	return nil
 }
 
 // catalogTime formats timestamps as the Configure8 API does (JavaScript ISO).

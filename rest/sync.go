@@ -10,11 +10,10 @@ import (
 // decodeInto reads a JSON object body into dst; a wrong shape is a 400
 // naming what was expected.
 func decodeInto(r *http.Request, dst any, shape string) error {
-	fields, err := decodeObject(r)
+	b, err := readObject(r)
 	if err != nil {
 		return err
 	}
-	b, _ := json.Marshal(fields)
 	if err := json.Unmarshal(b, dst); err != nil {
 		return cartograph.Errorf(cartograph.Invalid, "The body must be %s", shape)
 	}
