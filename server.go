@@ -25,6 +25,7 @@ import (
 	"cartograph/graph"
 	"cartograph/metrics"
 	"cartograph/rest"
+	"cartograph/tracing"
 	"cartograph/web"
 )
 
@@ -79,11 +80,25 @@ func serve(args []string) error {
 	defer stop()
 
 	start := time.Now()
+	stopTracing, err := tracing.Setup(ctx)
+	if err != nil {
+		return fmt.Errorf("tracing: %w", err)
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := stopTracing(sctx); err != nil {
+			log.Warn("flushing traces", "err", err)
+		}
+	}()
 	store, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
+	if tracing.Enabled() {
+		log.Info("tracing on: OTLP export to the OTEL_EXPORTER_OTLP_* endpoint")
+	}
 	if key, err := store.Bootstrap(ctx); err != nil {
 		return err
 	} else if key != nil {
@@ -126,15 +141,19 @@ func serve(args []string) error {
 
 // newHandler wires every surface behind the shared edge middleware.
 func newHandler(cfg *config, store *db.DB, log *slog.Logger) http.Handler {
-	return web.New(web.Config{Logger: log, Timeout: cfg.RequestTimeout}, store, []web.Surface{
+	h := web.New(web.Config{Logger: log, Timeout: cfg.RequestTimeout}, store, []web.Surface{
 		{Pattern: "/graphql", Handler: graph.NewHandler(store, graph.Options{
-			Logger: log, MaxDepth: cfg.MaxDepth, MaxComplexity: cfg.MaxComplexity,
+			Logger: log, MaxDepth: cfg.MaxDepth, MaxComplexity: cfg.MaxComplexity, Trace: tracing.Enabled(),
 		}), WriteError: graph.WriteHTTPError},
 		{Pattern: "/public/v1/", Handler: rest.Catalog(store), WriteError: rest.WriteCatalogError},
 		{Pattern: "/v1/", Handler: rest.Configs(store), WriteError: rest.WriteConfigError, BodyLimit: 1 << 20},
 		{Pattern: "GET /metrics", Handler: metrics.Handler(), WriteError: rest.WriteCatalogError},
 		{Pattern: "GET /openapi.json", Handler: rest.OpenAPIHandler(), WriteError: rest.WriteCatalogError},
 	})
+	if tracing.Enabled() {
+		h = tracing.HTTP(h, web.SurfaceName)
+	}
+	return h
 }
 
 func portOf(ln net.Listener) string {
@@ -151,7 +170,7 @@ func openStore(ctx context.Context, cfg *config) (*db.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	store, err := db.Open(ctx, url, db.Options{MaxConns: cfg.MaxConns})
+	store, err := db.Open(ctx, url, db.Options{MaxConns: cfg.MaxConns, Hooks: tracing.QueryHooks()})
 	if err != nil {
 		return nil, err
 	}

@@ -37,6 +37,8 @@ type Options struct {
 	// because the database/sql default of 2 idle connections makes a busy
 	// server reconnect all the time. 0 means 4 per CPU, at least 16.
 	MaxConns int
+	// Hooks see every statement after the statement counter (tracing).
+	Hooks []bun.QueryHook
 }
 
 // Open connects to the PostgreSQL server at url without running migrations;
@@ -67,11 +69,14 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 		sqldb.Close()
 		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
 	}
-	return newDB(sqldb), nil
+	return newDB(sqldb, opts.Hooks), nil
 }
 
-func newDB(sqldb *sql.DB) *DB {
+func newDB(sqldb *sql.DB, hooks []bun.QueryHook) *DB {
 	b := bun.NewDB(sqldb, pgdialect.New()).WithQueryHook(statementCounter{})
+	for _, h := range hooks {
+		b = b.WithQueryHook(h)
+	}
 	d := &DB{bun: b}
 	d.Keys = &Keys{db: b}
 	d.Configs = &Configs{db: b}

@@ -26,6 +26,9 @@ type Options struct {
 	// MaxComplexity caps gqlgen's complexity score, in which a list field
 	// counts its children once per item of its page (default 50000).
 	MaxComplexity int
+	// Trace adds OpenTelemetry spans for operations, root fields and
+	// dataloader batches (see tracing.Setup).
+	Trace bool
 }
 
 // NewHandler returns the /graphql endpoint: POST and GET queries, and
@@ -56,6 +59,9 @@ func NewHandler(store *db.DB, cfg Options) http.Handler {
 	srv.Use(extension.Introspection{})
 	srv.Use(depthLimit{max: cfg.MaxDepth})
 	srv.Use(extension.FixedComplexityLimit(cfg.MaxComplexity))
+	if cfg.Trace {
+		srv.Use(traced{})
+	}
 	srv.SetErrorPresenter(presentError(cfg.Logger))
 	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
 		cfg.Logger.ErrorContext(ctx, "graphql panic", "panic", fmt.Sprint(v))

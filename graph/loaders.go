@@ -7,11 +7,13 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/graph-gophers/dataloader/v7"
+	"go.opentelemetry.io/otel/attribute"
 
 	"cartograph/cartograph"
 	"cartograph/db"
 	"cartograph/graph/model"
 	"cartograph/metrics"
+	"cartograph/tracing"
 )
 
 // loaders batch the reads of one GraphQL operation: every load of one kind
@@ -73,7 +75,9 @@ type batch[K comparable, V any] struct {
 // cache, so later Loads of those keys run no query.
 func (b *batch[K, V]) prefetch(ctx context.Context, keys []K) (map[K]V, error) {
 	metrics.Batch(b.name+" (prefetch)", len(keys))
+	ctx, end := tracing.Start(ctx, "prefetch "+b.name, attribute.Int("keys", len(keys)))
 	found, err := b.fetch(ctx, dedupe(keys))
+	end(err)
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +125,9 @@ const batchWait = 500 * time.Microsecond
 func newLoader[K comparable, V any](name string, fetch func(ctx context.Context, keys []K) (map[K]V, error)) *batch[K, V] {
 	l := dataloader.NewBatchedLoader(func(ctx context.Context, keys []K) []*dataloader.Result[V] {
 		metrics.Batch(name, len(keys))
+		ctx, end := tracing.Start(ctx, "load "+name, attribute.Int("keys", len(keys)))
 		found, err := fetch(ctx, keys)
+		end(err)
 		out := make([]*dataloader.Result[V], len(keys))
 		for i, k := range keys {
 			out[i] = &dataloader.Result[V]{Data: found[k], Error: err}

@@ -51,7 +51,7 @@ func logRequests(log *slog.Logger, next http.Handler) http.Handler {
 		if info.actor != nil {
 			attrs = append(attrs, "key", info.actor.KeyName, "org", info.actor.OrgID)
 		}
-		metrics.Request(surfaceOf(r.URL.Path), r.Method, rec.status, time.Since(start), statements.Load())
+		metrics.Request(SurfaceName(r.URL.Path), r.Method, rec.status, time.Since(start), statements.Load())
 		level := slog.LevelInfo
 		if rec.status >= 500 {
 			level = slog.LevelError
@@ -60,9 +60,9 @@ func logRequests(log *slog.Logger, next http.Handler) http.Handler {
 	})
 }
 
-// surfaceOf labels a path by the API surface it belongs to, so metrics keep
+// SurfaceName labels a path by the API surface it belongs to, so metrics keep
 // a bounded number of label values whatever paths clients send.
-func surfaceOf(path string) string {
+func SurfaceName(path string) string {
 	switch {
 	case path == "/graphql":
 		return "graphql"
