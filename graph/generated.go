@@ -4288,7 +4288,11 @@ input ParentInput {
   field: String
 }
 
-"An entity of the catalog; each type adds typed fields of its own."
+"""
+An entity of the catalog; each type adds typed fields of its own. To see an
+entity's relation neighbourhood as a picture, open /graph?root=<its id> on this
+server (&depth=, &labels= and &direction= as in the graph query).
+"""
 interface Entity {
   id: ID!
   orgId: String!

@@ -76,6 +76,8 @@ func SurfaceName(path string) string {
 		return "health"
 	case path == "/" || strings.HasPrefix(path, "/graphiql/"):
 		return "graphiql"
+	case path == "/graph" || strings.HasPrefix(path, "/graph/"):
+		return "graphpage"
 	}
 	return "other"
 }

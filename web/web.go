@@ -38,7 +38,8 @@ type Config struct {
 }
 
 // New returns the server's root handler: the surfaces behind authentication,
-// GraphiQL at /, and the unauthenticated /healthz and /readyz.
+// GraphiQL at / and the graph page at /graph (pages that hold no data), and
+// the unauthenticated /healthz and /readyz.
 func New(cfg Config, store *db.DB, surfaces []Surface) http.Handler {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 30 * time.Second
@@ -58,7 +59,9 @@ func New(cfg Config, store *db.DB, surfaces []Surface) http.Handler {
 		mux.Handle(s.Pattern, h)
 	}
 	mux.Handle("GET /{$}", graphiQLPage())
-	mux.Handle("GET /graphiql/", graphiQLAssets())
+	mux.Handle("GET /graphiql/", assetFiles())
+	mux.Handle("GET /graph", graphPage())
+	mux.Handle("GET /graph/", assetFiles())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})

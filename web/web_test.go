@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +15,7 @@ import (
 	"cartograph/cartograph"
 	"cartograph/db"
 	"cartograph/db/dbtest"
+	"cartograph/internal/chromium"
 	"cartograph/rest"
 	"cartograph/web"
 )
@@ -119,13 +119,6 @@ func TestRequestLogNamesKeyNeverSecret(t *testing.T) {
 // that cannot resolve any host but 127.0.0.1: the page renders only if every
 // asset it needs is served by Cartograph itself.
 func TestGraphiQLInChromium(t *testing.T) {
-	chromium, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("chromium is required in CI (.ci/run installs it)")
-		}
-		t.Skip("chromium not installed (apt-get install -y chromium)")
-	}
 	var mu sync.Mutex
 	var served []string
 	h := web.New(web.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, testDB, nil)
@@ -137,14 +130,7 @@ func TestGraphiQLInChromium(t *testing.T) {
 	}))
 	defer srv.Close()
 
-	out, err := exec.Command(chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-		"--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--user-data-dir="+t.TempDir(), `--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1`,
-		"--virtual-time-budget=15000", "--dump-dom", srv.URL+"/").Output()
-	if err != nil {
-		t.Fatalf("chromium: %v", err)
-	}
-	dom := string(out)
+	dom := chromium.Run(t, srv.URL+"/", "--dump-dom")
 	for _, want := range []string{"graphiql-container", "graphiql-editor", "Headers"} {
 		if !strings.Contains(dom, want) {
 			t.Errorf("rendered page lacks %q: GraphiQL did not start\n%.2000s", want, dom)
