@@ -77,7 +77,7 @@ func benchCatalog(b *testing.B, scale string) (http.Handler, string, map[string]
 		b.Fatal(err)
 	}
 	cfg, _ := loadConfig()
-	h := newHandler(cfg, testDB, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	h := newHandler(cfg, testDB, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	return h, key(&testing.T{}, "bench-reader", org, cartograph.ScopeRead, cartograph.RoleUser), manifest, dir
 }
 

@@ -16,7 +16,7 @@ import (
 // status, never a 500.
 func FuzzCatalogRequests(f *testing.F) {
 	cfg, _ := loadConfig()
-	h := newHandler(cfg, testDB, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	h := newHandler(cfg, testDB, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	org := uniqueOrg("fuzz")
 	k := key(&testing.T{}, "fuzzer", org, cartograph.ScopeWrite, cartograph.RoleUser)
 	paths := []string{"/public/v1/catalog/entities", "/public/v1/catalog/entities/service",

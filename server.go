@@ -23,6 +23,7 @@ import (
 
 	"cartograph/db"
 	"cartograph/graph"
+	"cartograph/live"
 	"cartograph/metrics"
 	"cartograph/rest"
 	"cartograph/tracing"
@@ -108,9 +109,11 @@ func serve(args []string) error {
 	}
 
 	metrics.RegisterPool(store.Bun().DB)
+	hub := live.New(store, log)
+	defer hub.Close()
 	srv := &http.Server{
 		Addr:              cfg.Addr,
-		Handler:           newHandler(cfg, store, log),
+		Handler:           newHandler(cfg, store, hub, log),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
@@ -140,10 +143,10 @@ func serve(args []string) error {
 }
 
 // newHandler wires every surface behind the shared edge middleware.
-func newHandler(cfg *config, store *db.DB, log *slog.Logger) http.Handler {
+func newHandler(cfg *config, store *db.DB, hub *live.Hub, log *slog.Logger) http.Handler {
 	h := web.New(web.Config{Logger: log, Timeout: cfg.RequestTimeout}, store, []web.Surface{
 		{Pattern: "/graphql", Handler: graph.NewHandler(store, graph.Options{
-			Logger: log, MaxDepth: cfg.MaxDepth, MaxComplexity: cfg.MaxComplexity, Trace: tracing.Enabled(),
+			Logger: log, MaxDepth: cfg.MaxDepth, MaxComplexity: cfg.MaxComplexity, Hub: hub, Trace: tracing.Enabled(),
 		}), WriteError: graph.WriteHTTPError},
 		{Pattern: "/public/v1/", Handler: rest.Catalog(store), WriteError: rest.WriteCatalogError},
 		{Pattern: "/v1/", Handler: rest.Configs(store), WriteError: rest.WriteConfigError, BodyLimit: 1 << 20},

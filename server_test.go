@@ -16,6 +16,7 @@ import (
 	"cartograph/cartograph"
 	"cartograph/db"
 	"cartograph/db/dbtest"
+	"cartograph/live"
 )
 
 var testDB *db.DB
@@ -47,7 +48,9 @@ func newTestServer(t *testing.T, tune func(*config)) *testServer {
 		tune(cfg)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := httptest.NewServer(newHandler(cfg, testDB, log))
+	hub := live.New(testDB, log)
+	t.Cleanup(hub.Close)
+	srv := httptest.NewServer(newHandler(cfg, testDB, hub, log))
 	t.Cleanup(srv.Close)
 	return &testServer{url: srv.URL}
 }
@@ -332,7 +335,7 @@ func TestReadyWhenDatabaseIsGone(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg, _ := loadConfig()
-	srv := httptest.NewServer(newHandler(cfg, store, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	srv := httptest.NewServer(newHandler(cfg, store, nil, slog.New(slog.NewTextHandler(io.Discard, nil))))
 	defer srv.Close()
 	ts := &testServer{url: srv.URL}
 	if res := ts.do(t, "GET", "/readyz", nil, ""); res.status != http.StatusOK {
@@ -359,7 +362,7 @@ func TestReadyWhenDatabaseIsGone(t *testing.T) {
 func countStatements(t testing.TB, key, query string) (int64, string) {
 	t.Helper()
 	cfg, _ := loadConfig()
-	h := newHandler(cfg, testDB, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	h := newHandler(cfg, testDB, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	body, _ := json.Marshal(map[string]string{"query": query})
 	ctx, statements := db.WithStatementCount(context.Background())
 	req := httptest.NewRequest("POST", "/graphql", strings.NewReader(string(body))).WithContext(ctx)

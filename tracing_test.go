@@ -42,30 +42,36 @@ func (c *collector) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(out)
 }
 
-// trace returns the spans of the trace whose root span is named root, once
-// it holds a span named each of want; it gives up after 10 s.
+// trace returns the spans of a trace whose root span is named root and that
+// holds a span named each of want; it waits up to 10 s for one.
 func (c *collector) trace(t *testing.T, root string, want ...string) map[string][]*tracepb.Span {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		c.mu.Lock()
-		byName := map[string][]*tracepb.Span{}
+		var byName map[string][]*tracepb.Span
+		missing := want[0]
 		for _, s := range c.spans {
-			if s.Name == root && len(s.ParentSpanId) == 0 {
-				for _, o := range c.spans {
-					if string(o.TraceId) == string(s.TraceId) {
-						byName[o.Name] = append(byName[o.Name], o)
-					}
+			if s.Name != root || len(s.ParentSpanId) != 0 {
+				continue
+			}
+			byName = map[string][]*tracepb.Span{}
+			for _, o := range c.spans {
+				if string(o.TraceId) == string(s.TraceId) {
+					byName[o.Name] = append(byName[o.Name], o)
 				}
+			}
+			missing = ""
+			for _, w := range want {
+				if len(byName[w]) == 0 {
+					missing = w
+				}
+			}
+			if missing == "" {
+				break
 			}
 		}
 		c.mu.Unlock()
-		missing := ""
-		for _, w := range want {
-			if len(byName[w]) == 0 {
-				missing = w
-			}
-		}
 		if missing == "" {
 			return byName
 		}

@@ -51,7 +51,7 @@ func (s *Entities) UpsertBatch(ctx context.Context, t cartograph.EntityType, ite
 		return nil, err
 	}
 	res := &BatchResult{Items: []*cartograph.Entity{}, Failed: []BatchFailure{}}
-	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	err = inTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		for i, in := range items {
 			in.Type, in.Origin = t, cartograph.OriginDiscovery
 			var key string
@@ -149,10 +149,16 @@ func (s *Entities) DeleteBatch(ctx context.Context, ids []string) (int, error) {
 	if len(valid) == 0 {
 		return 0, nil
 	}
-	res, err := s.db.NewDelete().Model((*entityRow)(nil)).Where("org_id = ? AND id = ANY(?::uuid[])", a.OrgID, pgArray(valid)).Exec(ctx)
+	var n int64
+	err = inTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+		res, err := tx.NewDelete().Model((*entityRow)(nil)).Where("org_id = ? AND id = ANY(?::uuid[])", a.OrgID, pgArray(valid)).Exec(ctx)
+		if err == nil {
+			n, _ = res.RowsAffected()
+		}
+		return err
+	})
 	if err != nil {
 		return 0, wrap(err)
 	}
-	n, _ := res.RowsAffected()
 	return int(n), nil
 }

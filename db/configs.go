@@ -124,7 +124,10 @@ func (s *Configs) CreateDomain(ctx context.Context, slug string) (*cartograph.Do
 		return nil, err
 	}
 	row := &domainRow{OrgID: a.OrgID, Slug: slug}
-	_, err = s.db.NewInsert().Model(row).ExcludeColumn("id", "created_at").Returning("*").Exec(ctx)
+	err = inTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.NewInsert().Model(row).ExcludeColumn("id", "created_at").Returning("*").Exec(ctx)
+		return err
+	})
 	if isUniqueViolation(err, "") {
 		return nil, &cartograph.Error{Code: cartograph.Conflict, Reason: "duplicate_slug", Field: "slug",
 			Message: "A domain with the same slug already exists"}
@@ -142,7 +145,14 @@ func (s *Configs) DeleteDomain(ctx context.Context, slug string) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.db.NewDelete().Model((*domainRow)(nil)).Where("org_id = ? AND slug = ?", a.OrgID, slug).Exec(ctx)
+	var n int64
+	err = inTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+		res, err := tx.NewDelete().Model((*domainRow)(nil)).Where("org_id = ? AND slug = ?", a.OrgID, slug).Exec(ctx)
+		if err == nil {
+			n, _ = res.RowsAffected()
+		}
+		return err
+	})
 	if isForeignKeyViolation(err) {
 		return &cartograph.Error{Code: cartograph.Unprocessable, Reason: "not_empty",
 			Message: "The domain could not be deleted because there are existing configs"}
@@ -150,7 +160,7 @@ func (s *Configs) DeleteDomain(ctx context.Context, slug string) error {
 	if err != nil {
 		return wrap(err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if n == 0 {
 		return domainNotFound
 	}
 	return nil
@@ -246,9 +256,12 @@ func (s *Configs) CreateConfig(ctx context.Context, domain, key string) (*cartog
 		return nil, err
 	}
 	var rows []configRow
-	_, err = s.db.NewRaw(`INSERT INTO configs (org_id, domain_id, key)
-		SELECT org_id, id, ? FROM config_domains WHERE org_id = ? AND slug = ?
-		RETURNING *`, key, a.OrgID, domain).Exec(ctx, &rows)
+	err = inTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.NewRaw(`INSERT INTO configs (org_id, domain_id, key)
+			SELECT org_id, id, ? FROM config_domains WHERE org_id = ? AND slug = ?
+			RETURNING *`, key, a.OrgID, domain).Exec(ctx, &rows)
+		return err
+	})
 	if isUniqueViolation(err, "") {
 		return nil, &cartograph.Error{Code: cartograph.Conflict, Reason: "config_already_exists", Field: "key",
 			Message: "Config already exists"}
@@ -268,13 +281,20 @@ func (s *Configs) DeleteConfig(ctx context.Context, domain, key string) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.db.NewRaw(`DELETE FROM configs c USING config_domains d
-		WHERE c.org_id = ? AND d.org_id = c.org_id AND d.id = c.domain_id AND d.slug = ? AND c.key = ?`,
-		a.OrgID, domain, key).Exec(ctx)
+	var n int64
+	err = inTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+		res, err := tx.NewRaw(`DELETE FROM configs c USING config_domains d
+			WHERE c.org_id = ? AND d.org_id = c.org_id AND d.id = c.domain_id AND d.slug = ? AND c.key = ?`,
+			a.OrgID, domain, key).Exec(ctx)
+		if err == nil {
+			n, _ = res.RowsAffected()
+		}
+		return err
+	})
 	if err != nil {
 		return wrap(err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if n == 0 {
 		return s.missing(ctx, a.OrgID, domain, key)
 	}
 	return nil
@@ -347,15 +367,18 @@ func (s *Configs) CreateVersion(ctx context.Context, domain, key string, value c
 		return nil, err
 	}
 	var rows []versionRow
-	_, err = s.db.NewRaw(`WITH c AS (
-			UPDATE configs SET last_version = last_version + 1
-			FROM config_domains d
-			WHERE configs.org_id = ? AND d.org_id = configs.org_id AND d.id = configs.domain_id
-			  AND d.slug = ? AND configs.key = ?
-			RETURNING configs.org_id, configs.id, configs.last_version)
-		INSERT INTO config_versions (org_id, config_id, version, value)
-		SELECT org_id, id, last_version, ?::json FROM c
-		RETURNING *`, a.OrgID, domain, key, string(value)).Exec(ctx, &rows)
+	err = inTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.NewRaw(`WITH c AS (
+				UPDATE configs SET last_version = last_version + 1
+				FROM config_domains d
+				WHERE configs.org_id = ? AND d.org_id = configs.org_id AND d.id = configs.domain_id
+				  AND d.slug = ? AND configs.key = ?
+				RETURNING configs.org_id, configs.id, configs.last_version)
+			INSERT INTO config_versions (org_id, config_id, version, value)
+			SELECT org_id, id, last_version, ?::json FROM c
+			RETURNING *`, a.OrgID, domain, key, string(value)).Exec(ctx, &rows)
+		return err
+	})
 	if err != nil {
 		return nil, wrap(err)
 	}
@@ -378,4 +401,4 @@ func paged(p cartograph.Page) func(*bun.SelectQuery) *bun.SelectQuery {
 
 // pgArray formats a slice as a PostgreSQL array literal argument; the SQL
 // casts it (?::uuid[], ?::text[], ?::date[], ?::numeric[]).
-func pgArray(values []string) any { return pgdialect.Array(values) }
+func pgArray[S ~string](values []S) any { return pgdialect.Array(values) }

@@ -30,7 +30,7 @@ func (s *Costs) Upsert(ctx context.Context, rows []cartograph.Cost, failed []car
 	for _, r := range rows {
 		ids = append(ids, r.ResourceID)
 	}
-	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	err = inTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		ends, err := endpoints(ctx, tx, a.OrgID, ids...)
 		if err != nil {
 			return err
@@ -63,7 +63,10 @@ func (s *Costs) Upsert(ctx context.Context, rows []cartograph.Cost, failed []car
 			ON CONFLICT (org_id, resource_id, date, operation)
 			DO UPDATE SET cost = EXCLUDED.cost, arn = EXCLUDED.arn, updated_at = now()`,
 			a.OrgID, pgArray(rid), pgArray(date), pgArray(op), pgArray(cost), pgArray(arn)).Exec(ctx)
-		return err
+		if err != nil {
+			return err
+		}
+		return summarise(ctx, tx, a.OrgID, cartograph.OpUpdate, cartograph.ObjectCosts, summariseCosts(rid, date, len(rid)))
 	})
 	if err != nil {
 		return nil, wrap(err)
@@ -92,12 +95,21 @@ func (s *Costs) Delete(ctx context.Context, keys []cartograph.CostKey) (int, err
 	if len(rid) == 0 {
 		return 0, nil
 	}
-	res, err := s.db.NewRaw(`DELETE FROM costs c USING unnest(?::uuid[], ?::date[], ?::text[]) AS k(r, d, o)
-		WHERE c.org_id = ? AND c.resource_id = k.r AND c.date = k.d AND (k.o = '' OR c.operation = k.o)`,
-		pgArray(rid), pgArray(date), pgArray(op), a.OrgID).Exec(ctx)
+	var n int64
+	err = inTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+		res, err := tx.NewRaw(`DELETE FROM costs c USING unnest(?::uuid[], ?::date[], ?::text[]) AS k(r, d, o)
+			WHERE c.org_id = ? AND c.resource_id = k.r AND c.date = k.d AND (k.o = '' OR c.operation = k.o)`,
+			pgArray(rid), pgArray(date), pgArray(op), a.OrgID).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if n, _ = res.RowsAffected(); n == 0 {
+			return nil
+		}
+		return summarise(ctx, tx, a.OrgID, cartograph.OpDelete, cartograph.ObjectCosts, summariseCosts(rid, date, int(n)))
+	})
 	if err != nil {
 		return 0, wrap(err)
 	}
-	n, _ := res.RowsAffected()
 	return int(n), nil
 }

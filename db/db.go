@@ -27,8 +27,10 @@ type DB struct {
 	Entities  *Entities
 	Relations *Relations
 	Costs     *Costs
+	Changes   *Changes
 
-	migrated atomic.Bool
+	connConfig *pgx.ConnConfig // for the listener's connection of its own
+	migrated   atomic.Bool
 }
 
 // Options tunes the connection pool.
@@ -69,7 +71,9 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 		sqldb.Close()
 		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
 	}
-	return newDB(sqldb, opts.Hooks), nil
+	d := newDB(sqldb, opts.Hooks)
+	d.connConfig = cfg
+	return d, nil
 }
 
 func newDB(sqldb *sql.DB, hooks []bun.QueryHook) *DB {
@@ -83,6 +87,7 @@ func newDB(sqldb *sql.DB, hooks []bun.QueryHook) *DB {
 	d.Entities = &Entities{db: b}
 	d.Relations = &Relations{db: b}
 	d.Costs = &Costs{db: b}
+	d.Changes = &Changes{db: b}
 	return d
 }
 

@@ -220,7 +220,7 @@ func (s *Entities) Create(ctx context.Context, in cartograph.EntityInput) (*cart
 	if err != nil {
 		return nil, err
 	}
-	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	err = inTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		if _, err := tx.NewInsert().Model(row).ExcludeColumn("id", "created_at", "updated_at").Returning("*").Exec(ctx); err != nil {
 			if isUniqueViolation(err, "") {
 				return duplicate(row)
@@ -321,7 +321,7 @@ func (s *Entities) Update(ctx context.Context, id string, in cartograph.EntityIn
 		return nil, err
 	}
 	var row entityRow
-	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	err = inTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		err := tx.NewSelect().Model(&row).Where("org_id = ? AND id = ? AND type = ?", a.OrgID, id, in.Type).For("UPDATE").Scan(ctx)
 		if errors.Is(err, sql.ErrNoRows) {
 			return entityNotFound
@@ -373,11 +373,18 @@ func (s *Entities) Delete(ctx context.Context, id string) error {
 	if !cartograph.IsUUID(id) {
 		return entityNotFound
 	}
-	res, err := s.db.NewDelete().Model((*entityRow)(nil)).Where("org_id = ? AND id = ?", a.OrgID, id).Exec(ctx)
+	var n int64
+	err = inTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+		res, err := tx.NewDelete().Model((*entityRow)(nil)).Where("org_id = ? AND id = ?", a.OrgID, id).Exec(ctx)
+		if err == nil {
+			n, _ = res.RowsAffected()
+		}
+		return err
+	})
 	if err != nil {
 		return wrap(err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if n == 0 {
 		return entityNotFound
 	}
 	return nil
@@ -394,9 +401,12 @@ func (s *Entities) SetMetaTags(ctx context.Context, id string, tags []cartograph
 		return nil, entityNotFound
 	}
 	var rows []entityRow
-	_, err = s.db.NewUpdate().Model(&rows).
-		Set("meta_tags = ?::jsonb, last_changed_by = ?, updated_at = now()", mustJSON(tags), a.KeyName).
-		Where("org_id = ? AND id = ?", a.OrgID, id).Returning("*").Exec(ctx)
+	err = inTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.NewUpdate().Model(&rows).
+			Set("meta_tags = ?::jsonb, last_changed_by = ?, updated_at = now()", mustJSON(tags), a.KeyName).
+			Where("org_id = ? AND id = ?", a.OrgID, id).Returning("*").Exec(ctx)
+		return err
+	})
 	if err != nil {
 		return nil, wrap(err)
 	}

@@ -16,9 +16,12 @@ import (
 
 // ImportCounts says what an import wrote and what it skipped.
 type ImportCounts struct {
-	Entities, SkippedEntities   int
-	Relations, SkippedRelations int
-	Costs, SkippedCosts         int
+	Entities         int `json:"entities"`
+	SkippedEntities  int `json:"skippedEntities"`
+	Relations        int `json:"relations"`
+	SkippedRelations int `json:"skippedRelations"`
+	Costs            int `json:"costs"`
+	SkippedCosts     int `json:"skippedCosts"`
 }
 
 // importBatch is how many rows one INSERT carries.
@@ -36,7 +39,11 @@ func (d *DB) Import(ctx context.Context, entities, relations, costs io.Reader) (
 	}
 	counts := &ImportCounts{}
 	types := map[string]cartograph.EntityType{}
-	err = d.bun.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	err = inTx(ctx, d.bun, func(ctx context.Context, tx bun.Tx) error {
+		// One summary event stands for the whole import, not one per row.
+		if _, err := tx.ExecContext(ctx, "SELECT set_config('cartograph.bulk', 'on', true)"); err != nil {
+			return err
+		}
 		var batch []entityRow
 		flush := func() error {
 			if len(batch) == 0 {
@@ -83,10 +90,15 @@ func (d *DB) Import(ctx context.Context, entities, relations, costs io.Reader) (
 		if err := importRelations(ctx, tx, a.OrgID, relations, types, counts); err != nil {
 			return err
 		}
-		if costs == nil {
-			return nil
+		if costs != nil {
+			if err := importCosts(ctx, tx, a.OrgID, costs, types, counts); err != nil {
+				return err
+			}
 		}
-		return importCosts(ctx, tx, a.OrgID, costs, types, counts)
+		if _, err := tx.ExecContext(ctx, "SELECT set_config('cartograph.bulk', 'off', true)"); err != nil {
+			return err
+		}
+		return summarise(ctx, tx, a.OrgID, cartograph.OpCreate, cartograph.ObjectImport, counts)
 	})
 	if err != nil {
 		return nil, wrap(err)

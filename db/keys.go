@@ -163,7 +163,10 @@ func (k *Keys) Issue(ctx context.Context, in cartograph.NewAPIKey) (*cartograph.
 		t := time.Now().Add(*in.ExpiresIn)
 		row.ExpiresAt = &t
 	}
-	_, err := k.db.NewInsert().Model(row).Returning("*").Exec(ctx)
+	err := inTx(ctx, k.db, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.NewInsert().Model(row).Returning("*").Exec(ctx)
+		return err
+	})
 	if isUniqueViolation(err, "api_keys_org_id_name_key") {
 		return nil, &cartograph.Error{Code: cartograph.Conflict, Field: "name",
 			Message: "A key named " + in.Name + " already exists in org " + in.OrgID}
@@ -242,7 +245,7 @@ func (k *Keys) Revoke(ctx context.Context, name string) (*cartograph.APIKey, err
 // SECURITY: callers must check access; it serves the command line.
 func (k *Keys) RevokeIn(ctx context.Context, org, name string) (*cartograph.APIKey, error) {
 	var rows []apiKeyRow
-	err := k.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	err := inTx(ctx, k.db, func(ctx context.Context, tx bun.Tx) error {
 		if _, err := tx.NewUpdate().Model(&rows).
 			Set("revoked_at = coalesce(revoked_at, now())").
 			Where("name = ?", name).

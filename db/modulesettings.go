@@ -37,16 +37,23 @@ func (s *Entities) CreateModuleSettings(ctx context.Context, in *cartograph.NewM
 		return nil, err
 	}
 	row := &moduleSettingsRow{OrgID: a.OrgID, ServiceID: in.ServiceID, Doc: in.Body, CreatedBy: a.KeyName, LastChangedBy: a.KeyName}
-	res, err := s.db.NewRaw(`INSERT INTO module_settings (org_id, service_id, doc, created_by, last_changed_by)
-		SELECT org_id, id, ?::jsonb, ?, ? FROM entities WHERE org_id = ? AND id = ? AND type = 'service'
-		RETURNING *`, mustJSON(in.Body), a.KeyName, a.KeyName, a.OrgID, in.ServiceID).Exec(ctx, row)
+	var n int64
+	err = inTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+		res, err := tx.NewRaw(`INSERT INTO module_settings (org_id, service_id, doc, created_by, last_changed_by)
+			SELECT org_id, id, ?::jsonb, ?, ? FROM entities WHERE org_id = ? AND id = ? AND type = 'service'
+			RETURNING *`, mustJSON(in.Body), a.KeyName, a.KeyName, a.OrgID, in.ServiceID).Exec(ctx, row)
+		if err == nil {
+			n, _ = res.RowsAffected()
+		}
+		return err
+	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, cartograph.ErrServiceNotFound(in.ServiceID)
 	}
 	if err != nil {
 		return nil, wrap(err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if n == 0 {
 		return nil, cartograph.ErrServiceNotFound(in.ServiceID)
 	}
 	return row.settings(), nil

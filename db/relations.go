@@ -137,7 +137,7 @@ func (s *Relations) Create(ctx context.Context, r cartograph.Relation) (*cartogr
 		return nil, err
 	}
 	var row relationRow
-	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	err = inTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		if err := relationEnds(ctx, tx, a.OrgID, r, true); err != nil {
 			return err
 		}
@@ -170,7 +170,7 @@ func (s *Relations) Delete(ctx context.Context, k RelationKey) (int, error) {
 		return 0, notFound
 	}
 	var n int64
-	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	err = inTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		ends, err := endpoints(ctx, tx, a.OrgID, k.SourceID, k.TargetID)
 		if err != nil {
 			return err

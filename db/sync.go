@@ -177,7 +177,7 @@ func (s *Relations) ApplyServices(ctx context.Context, in cartograph.SyncApply) 
 		return nil, &cartograph.Error{Code: cartograph.Invalid, Field: "metatagMappingName", Message: "metatagMappingName should not be empty"}
 	}
 	out := cartograph.NewSyncResult()
-	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	err = inTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		ix, err := loadServices(ctx, tx, a.OrgID, in.MappingTag)
 		if err != nil {
 			return err

@@ -127,7 +127,11 @@ func (r *queryResolver) Entities(ctx context.Context, types []cartograph.EntityT
 	return entities(ctx, r.DB, types, where, search, searchNameOnly, sort, first, offset)
 }
 
+func (r *Resolver) Api() ApiResolver { return &apiResolver{r} }
+
 func (r *Resolver) Application() ApplicationResolver { return &applicationResolver{r} }
+
+func (r *Resolver) Base() BaseResolver { return &baseResolver{r} }
 
 func (r *Resolver) EntityPage() EntityPageResolver { return &entityPageResolver{r} }
 
@@ -150,7 +154,9 @@ func (r *Resolver) System() SystemResolver { return &systemResolver{r} }
 func (r *Resolver) Team() TeamResolver { return &teamResolver{r} }
 
 type (
+	apiResolver         struct{ *Resolver }
 	applicationResolver struct{ *Resolver }
+	baseResolver        struct{ *Resolver }
 	entityPageResolver  struct{ *Resolver }
 	environmentResolver struct{ *Resolver }
 	libraryResolver     struct{ *Resolver }

@@ -31,8 +31,10 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	Api() ApiResolver
 	Application() ApplicationResolver
 	ApplicationPage() ApplicationPageResolver
+	Base() BaseResolver
 	Config() ConfigResolver
 	ConfigPage() ConfigPageResolver
 	CostShare() CostShareResolver
@@ -59,6 +61,7 @@ type ResolverRoot interface {
 	ServicePage() ServicePageResolver
 	ServiceSyncDependencies() ServiceSyncDependenciesResolver
 	ServiceSyncServices() ServiceSyncServicesResolver
+	Subscription() SubscriptionResolver
 	System() SystemResolver
 	SystemPage() SystemPageResolver
 	Team() TeamResolver
@@ -70,6 +73,7 @@ type DirectiveRoot struct {
 
 type ComplexityRoot struct {
 	Api struct {
+		AsOf          func(childComplexity int, time time.Time) int
 		CreatedAt     func(childComplexity int) int
 		CreatedBy     func(childComplexity int) int
 		Description   func(childComplexity int) int
@@ -101,6 +105,7 @@ type ComplexityRoot struct {
 	}
 
 	Application struct {
+		AsOf          func(childComplexity int, time time.Time) int
 		Cost          func(childComplexity int, from string, to string) int
 		CreatedAt     func(childComplexity int) int
 		CreatedBy     func(childComplexity int) int
@@ -129,6 +134,7 @@ type ComplexityRoot struct {
 	}
 
 	Base struct {
+		AsOf                 func(childComplexity int, time time.Time) int
 		CreatedAt            func(childComplexity int) int
 		CreatedBy            func(childComplexity int) int
 		Description          func(childComplexity int) int
@@ -153,6 +159,25 @@ type ComplexityRoot struct {
 		Index  func(childComplexity int) int
 		Key    func(childComplexity int) int
 		Status func(childComplexity int) int
+	}
+
+	Change struct {
+		After      func(childComplexity int) int
+		At         func(childComplexity int) int
+		Before     func(childComplexity int) int
+		ID         func(childComplexity int) int
+		KeyName    func(childComplexity int) int
+		Kind       func(childComplexity int) int
+		ObjectID   func(childComplexity int) int
+		ObjectType func(childComplexity int) int
+		Operation  func(childComplexity int) int
+		Refs       func(childComplexity int) int
+	}
+
+	ChangePage struct {
+		EndCursor   func(childComplexity int) int
+		HasNextPage func(childComplexity int) int
+		Items       func(childComplexity int) int
 	}
 
 	Config struct {
@@ -233,6 +258,7 @@ type ComplexityRoot struct {
 	}
 
 	Environment struct {
+		AsOf          func(childComplexity int, time time.Time) int
 		Cost          func(childComplexity int, from string, to string) int
 		CreatedAt     func(childComplexity int) int
 		CreatedBy     func(childComplexity int) int
@@ -283,6 +309,7 @@ type ComplexityRoot struct {
 	}
 
 	Library struct {
+		AsOf                 func(childComplexity int, time time.Time) int
 		CreatedAt            func(childComplexity int) int
 		CreatedBy            func(childComplexity int) int
 		Dependents           func(childComplexity int, where map[string]any, first *int, offset *int) int
@@ -323,6 +350,7 @@ type ComplexityRoot struct {
 	}
 
 	Manifest struct {
+		AsOf                 func(childComplexity int, time time.Time) int
 		CreatedAt            func(childComplexity int) int
 		CreatedBy            func(childComplexity int) int
 		Dependencies         func(childComplexity int, where map[string]any, first *int, offset *int) int
@@ -405,6 +433,7 @@ type ComplexityRoot struct {
 	}
 
 	Person struct {
+		AsOf          func(childComplexity int, time time.Time) int
 		CreatedAt     func(childComplexity int) int
 		CreatedBy     func(childComplexity int) int
 		Description   func(childComplexity int) int
@@ -439,11 +468,13 @@ type ComplexityRoot struct {
 
 	Query struct {
 		APIKeys         func(childComplexity int) int
+		Changes         func(childComplexity int, where *model.ChangeWhere, first *int, after *string, newestFirst *bool) int
 		Domain          func(childComplexity int, slug string) int
 		Domains         func(childComplexity int, first *int, offset *int) int
 		Entities        func(childComplexity int, types []cartograph.EntityType, where map[string]any, search *string, searchNameOnly *bool, sort *model.EntitySortInput, first *int, offset *int) int
 		Entity          func(childComplexity int, id string) int
 		Graph           func(childComplexity int, from string, labels []string, direction cartograph.Direction, maxDepth int, limit int) int
+		History         func(childComplexity int, entityID string, first *int, after *string, newestFirst *bool) int
 		Impact          func(childComplexity int, entityID string, maxDepth int, limit int) int
 		ServiceSyncDiff func(childComplexity int, services []map[string]any, metatagMappingName string) int
 		Viewer          func(childComplexity int) int
@@ -457,6 +488,7 @@ type ComplexityRoot struct {
 	}
 
 	Repository struct {
+		AsOf                 func(childComplexity int, time time.Time) int
 		Contributors         func(childComplexity int) int
 		CreatedAt            func(childComplexity int) int
 		CreatedBy            func(childComplexity int) int
@@ -495,6 +527,7 @@ type ComplexityRoot struct {
 	}
 
 	Resource struct {
+		AsOf                 func(childComplexity int, time time.Time) int
 		Children             func(childComplexity int, where map[string]any, first *int, offset *int) int
 		Cost                 func(childComplexity int, from string, to string) int
 		CreatedAt            func(childComplexity int) int
@@ -534,6 +567,7 @@ type ComplexityRoot struct {
 
 	Service struct {
 		Applications   func(childComplexity int, where map[string]any, first *int, offset *int) int
+		AsOf           func(childComplexity int, time time.Time) int
 		Cost           func(childComplexity int, from string, to string, includeDependencies bool) int
 		CreatedAt      func(childComplexity int) int
 		CreatedBy      func(childComplexity int) int
@@ -587,7 +621,14 @@ type ComplexityRoot struct {
 		Version func(childComplexity int) int
 	}
 
+	Subscription struct {
+		ConfigChanged   func(childComplexity int, domain string, key *string) int
+		EntityChanged   func(childComplexity int, where map[string]any, types []cartograph.EntityType) int
+		RelationChanged func(childComplexity int, entityID *string, labels []string) int
+	}
+
 	System struct {
+		AsOf          func(childComplexity int, time time.Time) int
 		Cost          func(childComplexity int, from string, to string) int
 		CreatedAt     func(childComplexity int) int
 		CreatedBy     func(childComplexity int) int
@@ -616,6 +657,7 @@ type ComplexityRoot struct {
 	}
 
 	Team struct {
+		AsOf          func(childComplexity int, time time.Time) int
 		CreatedAt     func(childComplexity int) int
 		CreatedBy     func(childComplexity int) int
 		Description   func(childComplexity int) int
@@ -664,7 +706,11 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type ApiResolver interface {
+	AsOf(ctx context.Context, obj *model.Api, time time.Time) (*model.Api, error)
+}
 type ApplicationResolver interface {
+	AsOf(ctx context.Context, obj *model.Application, time time.Time) (*model.Application, error)
 	Cost(ctx context.Context, obj *model.Application, from string, to string) (*cartograph.CostRollup, error)
 	Services(ctx context.Context, obj *model.Application, where map[string]any, first *int, offset *int) (*model.ServicePage, error)
 	Dependencies(ctx context.Context, obj *model.Application, where map[string]any, first *int, offset *int) (*model.ApplicationPage, error)
@@ -672,6 +718,9 @@ type ApplicationResolver interface {
 }
 type ApplicationPageResolver interface {
 	TotalCount(ctx context.Context, obj *model.ApplicationPage) (int, error)
+}
+type BaseResolver interface {
+	AsOf(ctx context.Context, obj *model.Base, time time.Time) (*model.Base, error)
 }
 type ConfigResolver interface {
 	Latest(ctx context.Context, obj *cartograph.Config) (*cartograph.Version, error)
@@ -697,6 +746,7 @@ type EntityPageResolver interface {
 	TotalCount(ctx context.Context, obj *model.EntityPage) (int, error)
 }
 type EnvironmentResolver interface {
+	AsOf(ctx context.Context, obj *model.Environment, time time.Time) (*model.Environment, error)
 	Cost(ctx context.Context, obj *model.Environment, from string, to string) (*cartograph.CostRollup, error)
 	Resources(ctx context.Context, obj *model.Environment, where map[string]any, first *int, offset *int) (*model.ResourcePage, error)
 	Services(ctx context.Context, obj *model.Environment, where map[string]any, first *int, offset *int) (*model.ServicePage, error)
@@ -711,6 +761,7 @@ type ImpactGroupResolver interface {
 	Entities(ctx context.Context, obj *cartograph.ImpactGroup) ([]model.Entity, error)
 }
 type LibraryResolver interface {
+	AsOf(ctx context.Context, obj *model.Library, time time.Time) (*model.Library, error)
 	Dependents(ctx context.Context, obj *model.Library, where map[string]any, first *int, offset *int) (*model.ManifestPage, error)
 	Repositories(ctx context.Context, obj *model.Library, where map[string]any, first *int, offset *int) (*model.RepositoryPage, error)
 }
@@ -718,6 +769,7 @@ type LibraryPageResolver interface {
 	TotalCount(ctx context.Context, obj *model.LibraryPage) (int, error)
 }
 type ManifestResolver interface {
+	AsOf(ctx context.Context, obj *model.Manifest, time time.Time) (*model.Manifest, error)
 	Dependencies(ctx context.Context, obj *model.Manifest, where map[string]any, first *int, offset *int) (*model.LibraryPage, error)
 	Repositories(ctx context.Context, obj *model.Manifest, where map[string]any, first *int, offset *int) (*model.RepositoryPage, error)
 }
@@ -766,6 +818,7 @@ type MutationResolver interface {
 	ApplyServiceSync(ctx context.Context, services json.RawMessage, dependencies json.RawMessage, metatagMappingName string) (*cartograph.SyncResult, error)
 }
 type PersonResolver interface {
+	AsOf(ctx context.Context, obj *model.Person, time time.Time) (*model.Person, error)
 	Teams(ctx context.Context, obj *model.Person, where map[string]any, first *int, offset *int) (*model.TeamPage, error)
 }
 type PersonPageResolver interface {
@@ -778,11 +831,14 @@ type QueryResolver interface {
 	Domain(ctx context.Context, slug string) (*cartograph.Domain, error)
 	Entity(ctx context.Context, id string) (model.Entity, error)
 	Entities(ctx context.Context, types []cartograph.EntityType, where map[string]any, search *string, searchNameOnly *bool, sort *model.EntitySortInput, first *int, offset *int) (*model.EntityPage, error)
+	History(ctx context.Context, entityID string, first *int, after *string, newestFirst *bool) (*model.ChangePage, error)
+	Changes(ctx context.Context, where *model.ChangeWhere, first *int, after *string, newestFirst *bool) (*model.ChangePage, error)
 	Graph(ctx context.Context, from string, labels []string, direction cartograph.Direction, maxDepth int, limit int) (*cartograph.WalkResult, error)
 	Impact(ctx context.Context, entityID string, maxDepth int, limit int) (*model.Impact, error)
 	ServiceSyncDiff(ctx context.Context, services []map[string]any, metatagMappingName string) (*cartograph.SyncResult, error)
 }
 type RepositoryResolver interface {
+	AsOf(ctx context.Context, obj *model.Repository, time time.Time) (*model.Repository, error)
 	Services(ctx context.Context, obj *model.Repository, where map[string]any, first *int, offset *int) (*model.ServicePage, error)
 	Libraries(ctx context.Context, obj *model.Repository, where map[string]any, first *int, offset *int) (*model.LibraryPage, error)
 	Manifests(ctx context.Context, obj *model.Repository, where map[string]any, first *int, offset *int) (*model.ManifestPage, error)
@@ -791,6 +847,7 @@ type RepositoryPageResolver interface {
 	TotalCount(ctx context.Context, obj *model.RepositoryPage) (int, error)
 }
 type ResourceResolver interface {
+	AsOf(ctx context.Context, obj *model.Resource, time time.Time) (*model.Resource, error)
 	Cost(ctx context.Context, obj *model.Resource, from string, to string) (*cartograph.CostRollup, error)
 	Environments(ctx context.Context, obj *model.Resource, where map[string]any, first *int, offset *int) (*model.EnvironmentPage, error)
 	Parents(ctx context.Context, obj *model.Resource, where map[string]any, first *int, offset *int) (*model.ResourcePage, error)
@@ -802,6 +859,7 @@ type ResourcePageResolver interface {
 	TotalCount(ctx context.Context, obj *model.ResourcePage) (int, error)
 }
 type ServiceResolver interface {
+	AsOf(ctx context.Context, obj *model.Service, time time.Time) (*model.Service, error)
 	Cost(ctx context.Context, obj *model.Service, from string, to string, includeDependencies bool) (*cartograph.CostRollup, error)
 	Dependencies(ctx context.Context, obj *model.Service, where map[string]any, first *int, offset *int) (*model.ServicePage, error)
 	Dependents(ctx context.Context, obj *model.Service, where map[string]any, first *int, offset *int) (*model.ServicePage, error)
@@ -820,7 +878,13 @@ type ServiceSyncDependenciesResolver interface {
 type ServiceSyncServicesResolver interface {
 	Mappings(ctx context.Context, obj *cartograph.ServiceSync) (json.RawMessage, error)
 }
+type SubscriptionResolver interface {
+	EntityChanged(ctx context.Context, where map[string]any, types []cartograph.EntityType) (<-chan *model.Change, error)
+	RelationChanged(ctx context.Context, entityID *string, labels []string) (<-chan *model.Change, error)
+	ConfigChanged(ctx context.Context, domain string, key *string) (<-chan *model.Change, error)
+}
 type SystemResolver interface {
+	AsOf(ctx context.Context, obj *model.System, time time.Time) (*model.System, error)
 	Cost(ctx context.Context, obj *model.System, from string, to string) (*cartograph.CostRollup, error)
 	Services(ctx context.Context, obj *model.System, where map[string]any, first *int, offset *int) (*model.ServicePage, error)
 	Dependencies(ctx context.Context, obj *model.System, where map[string]any, first *int, offset *int) (*model.SystemPage, error)
@@ -830,6 +894,7 @@ type SystemPageResolver interface {
 	TotalCount(ctx context.Context, obj *model.SystemPage) (int, error)
 }
 type TeamResolver interface {
+	AsOf(ctx context.Context, obj *model.Team, time time.Time) (*model.Team, error)
 	Members(ctx context.Context, obj *model.Team, where map[string]any, first *int, offset *int) (*model.PersonPage, error)
 }
 type TeamPageResolver interface {
@@ -854,6 +919,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	_ = ec
 	switch typeName + "." + field {
 
+	case "Api.asOf":
+		if e.ComplexityRoot.Api.AsOf == nil {
+			break
+		}
+
+		args, err := ec.field_Api_asOf_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Api.AsOf(childComplexity, args["time"].(time.Time)), true
 	case "Api.createdAt":
 		if e.ComplexityRoot.Api.CreatedAt == nil {
 			break
@@ -1006,6 +1082,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ApiKey.Scope(childComplexity), true
 
+	case "Application.asOf":
+		if e.ComplexityRoot.Application.AsOf == nil {
+			break
+		}
+
+		args, err := ec.field_Application_asOf_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Application.AsOf(childComplexity, args["time"].(time.Time)), true
 	case "Application.cost":
 		if e.ComplexityRoot.Application.Cost == nil {
 			break
@@ -1160,6 +1247,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ApplicationPage.TotalCount(childComplexity), true
 
+	case "Base.asOf":
+		if e.ComplexityRoot.Base.AsOf == nil {
+			break
+		}
+
+		args, err := ec.field_Base_asOf_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Base.AsOf(childComplexity, args["time"].(time.Time)), true
 	case "Base.createdAt":
 		if e.ComplexityRoot.Base.CreatedAt == nil {
 			break
@@ -1287,6 +1385,86 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.BatchItemFailure.Status(childComplexity), true
+
+	case "Change.after":
+		if e.ComplexityRoot.Change.After == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.After(childComplexity), true
+	case "Change.at":
+		if e.ComplexityRoot.Change.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.At(childComplexity), true
+	case "Change.before":
+		if e.ComplexityRoot.Change.Before == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.Before(childComplexity), true
+	case "Change.id":
+		if e.ComplexityRoot.Change.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.ID(childComplexity), true
+	case "Change.keyName":
+		if e.ComplexityRoot.Change.KeyName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.KeyName(childComplexity), true
+	case "Change.kind":
+		if e.ComplexityRoot.Change.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.Kind(childComplexity), true
+	case "Change.objectId":
+		if e.ComplexityRoot.Change.ObjectID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.ObjectID(childComplexity), true
+	case "Change.objectType":
+		if e.ComplexityRoot.Change.ObjectType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.ObjectType(childComplexity), true
+	case "Change.operation":
+		if e.ComplexityRoot.Change.Operation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.Operation(childComplexity), true
+	case "Change.refs":
+		if e.ComplexityRoot.Change.Refs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.Refs(childComplexity), true
+
+	case "ChangePage.endCursor":
+		if e.ComplexityRoot.ChangePage.EndCursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangePage.EndCursor(childComplexity), true
+	case "ChangePage.hasNextPage":
+		if e.ComplexityRoot.ChangePage.HasNextPage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangePage.HasNextPage(childComplexity), true
+	case "ChangePage.items":
+		if e.ComplexityRoot.ChangePage.Items == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangePage.Items(childComplexity), true
 
 	case "Config.createdAt":
 		if e.ComplexityRoot.Config.CreatedAt == nil {
@@ -1576,6 +1754,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.EntityPage.TotalCount(childComplexity), true
 
+	case "Environment.asOf":
+		if e.ComplexityRoot.Environment.AsOf == nil {
+			break
+		}
+
+		args, err := ec.field_Environment_asOf_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Environment.AsOf(childComplexity, args["time"].(time.Time)), true
 	case "Environment.cost":
 		if e.ComplexityRoot.Environment.Cost == nil {
 			break
@@ -1789,6 +1978,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ImpactGroup.Key(childComplexity), true
 
+	case "Library.asOf":
+		if e.ComplexityRoot.Library.AsOf == nil {
+			break
+		}
+
+		args, err := ec.field_Library_asOf_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Library.AsOf(childComplexity, args["time"].(time.Time)), true
 	case "Library.createdAt":
 		if e.ComplexityRoot.Library.CreatedAt == nil {
 			break
@@ -1988,6 +2188,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Link.URL(childComplexity), true
 
+	case "Manifest.asOf":
+		if e.ComplexityRoot.Manifest.AsOf == nil {
+			break
+		}
+
+		args, err := ec.field_Manifest_asOf_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Manifest.AsOf(childComplexity, args["time"].(time.Time)), true
 	case "Manifest.createdAt":
 		if e.ComplexityRoot.Manifest.CreatedAt == nil {
 			break
@@ -2617,6 +2828,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Mutation.UpsertResources(childComplexity, args["items"].([]map[string]any)), true
 
+	case "Person.asOf":
+		if e.ComplexityRoot.Person.AsOf == nil {
+			break
+		}
+
+		args, err := ec.field_Person_asOf_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Person.AsOf(childComplexity, args["time"].(time.Time)), true
 	case "Person.createdAt":
 		if e.ComplexityRoot.Person.CreatedAt == nil {
 			break
@@ -2792,6 +3014,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.APIKeys(childComplexity), true
+	case "Query.changes":
+		if e.ComplexityRoot.Query.Changes == nil {
+			break
+		}
+
+		args, err := ec.field_Query_changes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Changes(childComplexity, args["where"].(*model.ChangeWhere), args["first"].(*int), args["after"].(*string), args["newestFirst"].(*bool)), true
 	case "Query.domain":
 		if e.ComplexityRoot.Query.Domain == nil {
 			break
@@ -2847,6 +3080,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Graph(childComplexity, args["from"].(string), args["labels"].([]string), args["direction"].(cartograph.Direction), args["maxDepth"].(int), args["limit"].(int)), true
+	case "Query.history":
+		if e.ComplexityRoot.Query.History == nil {
+			break
+		}
+
+		args, err := ec.field_Query_history_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.History(childComplexity, args["entityId"].(string), args["first"].(*int), args["after"].(*string), args["newestFirst"].(*bool)), true
 	case "Query.impact":
 		if e.ComplexityRoot.Query.Impact == nil {
 			break
@@ -2902,6 +3146,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RelationGraph.Truncated(childComplexity), true
 
+	case "Repository.asOf":
+		if e.ComplexityRoot.Repository.AsOf == nil {
+			break
+		}
+
+		args, err := ec.field_Repository_asOf_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Repository.AsOf(childComplexity, args["time"].(time.Time)), true
 	case "Repository.contributors":
 		if e.ComplexityRoot.Repository.Contributors == nil {
 			break
@@ -3111,6 +3366,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RepositoryPage.TotalCount(childComplexity), true
 
+	case "Resource.asOf":
+		if e.ComplexityRoot.Resource.AsOf == nil {
+			break
+		}
+
+		args, err := ec.field_Resource_asOf_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Resource.AsOf(childComplexity, args["time"].(time.Time)), true
 	case "Resource.children":
 		if e.ComplexityRoot.Resource.Children == nil {
 			break
@@ -3346,6 +3612,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Service.Applications(childComplexity, args["where"].(map[string]any), args["first"].(*int), args["offset"].(*int)), true
+	case "Service.asOf":
+		if e.ComplexityRoot.Service.AsOf == nil {
+			break
+		}
+
+		args, err := ec.field_Service_asOf_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Service.AsOf(childComplexity, args["time"].(time.Time)), true
 	case "Service.cost":
 		if e.ComplexityRoot.Service.Cost == nil {
 			break
@@ -3598,6 +3875,51 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SnapshotEntry.Version(childComplexity), true
 
+	case "Subscription.configChanged":
+		if e.ComplexityRoot.Subscription.ConfigChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_configChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.ConfigChanged(childComplexity, args["domain"].(string), args["key"].(*string)), true
+	case "Subscription.entityChanged":
+		if e.ComplexityRoot.Subscription.EntityChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_entityChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.EntityChanged(childComplexity, args["where"].(map[string]any), args["types"].([]cartograph.EntityType)), true
+	case "Subscription.relationChanged":
+		if e.ComplexityRoot.Subscription.RelationChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_relationChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.RelationChanged(childComplexity, args["entityId"].(*string), args["labels"].([]string)), true
+
+	case "System.asOf":
+		if e.ComplexityRoot.System.AsOf == nil {
+			break
+		}
+
+		args, err := ec.field_System_asOf_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.System.AsOf(childComplexity, args["time"].(time.Time)), true
 	case "System.cost":
 		if e.ComplexityRoot.System.Cost == nil {
 			break
@@ -3752,6 +4074,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SystemPage.TotalCount(childComplexity), true
 
+	case "Team.asOf":
+		if e.ComplexityRoot.Team.AsOf == nil {
+			break
+		}
+
+		args, err := ec.field_Team_asOf_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Team.AsOf(childComplexity, args["time"].(time.Time)), true
 	case "Team.createdAt":
 		if e.ComplexityRoot.Team.CreatedAt == nil {
 			break
@@ -3945,6 +4278,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("ChangeWhere", ec.unmarshalInputChangeWhere),
 			graphql.NewInputUnmarshaler("CostInput", ec.unmarshalInputCostInput),
 			graphql.NewInputUnmarshaler("CostKeyInput", ec.unmarshalInputCostKeyInput),
 			graphql.NewInputUnmarshaler("CreateApiInput", ec.unmarshalInputCreateApiInput),
@@ -4022,6 +4356,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
 			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
 			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
 			data.MarshalGQL(&buf)
 
 			return &graphql.Response{
@@ -5023,6 +5374,158 @@ input EntityWhere {
   none: EntityWhere
 }
 `, BuiltIn: false},
+	{Name: "../schema/changes.graphqls", Input: `# The change log (who changed what, and as-of reads) and live updates.
+
+"What a change did to its object."
+enum ChangeOperation {
+  CREATE
+  UPDATE
+  DELETE
+}
+
+"What a change is about. COSTS and IMPORT events summarise a whole batch or import."
+enum ChangeObjectType {
+  ENTITY
+  RELATION
+  DOMAIN
+  CONFIG
+  CONFIG_VERSION
+  KEY
+  MODULE_SETTINGS
+  COSTS
+  IMPORT
+}
+
+"""
+One event of the change log, written in the same transaction as the write it
+records: a write never commits without its event, and a rolled-back write
+leaves none.
+"""
+type Change {
+  "The event's position in the log: gap-free, in commit order. Also its cursor."
+  id: ID!
+  at: DateTime!
+  "The name of the API key that made the change (never the key); system for the CLI."
+  keyName: String!
+  operation: ChangeOperation!
+  objectType: ChangeObjectType!
+  "The entity, relation, domain, config, key or settings id; for a config version, its config."
+  objectId: ID!
+  "An entity's type (service, ...) or a relation's label."
+  kind: String
+  "What else the event is about: a relation's source and target, a config's domain and key."
+  refs: [String!]!
+  """
+  For an update, the fields that changed, as they were; for a delete, every
+  field. API field names (metaTags, providerAccountId, ...).
+  """
+  before: JSON
+  "For an update, the changed fields' new values; for a create, every field; for a costs batch or an import, a summary."
+  after: JSON
+}
+
+"A page of the change log. Pass endCursor as after for the next page."
+type ChangePage {
+  items: [Change!]!
+  endCursor: String
+  hasNextPage: Boolean!
+}
+
+input ChangeWhere {
+  objectTypes: [ChangeObjectType!]
+  operations: [ChangeOperation!]
+  keyName: String
+  "An object id: its own events and those that refer to it (relations touching an entity, say)."
+  about: ID
+  "Events at or after this time."
+  since: DateTime
+  "Events before this time."
+  until: DateTime
+}
+
+extend type Query {
+  """
+  An entity's history: its own events and those of relations touching it,
+  oldest first (newest first with newestFirst). first: 0-1000.
+  """
+  history(entityId: ID!, first: Int = 20, after: String, newestFirst: Boolean = false): ChangePage!
+  "The org's change log, filtered, oldest first (newest first with newestFirst). first: 0-1000."
+  changes(where: ChangeWhere, first: Int = 20, after: String, newestFirst: Boolean = false): ChangePage!
+}
+
+"""
+Live changes, over WebSocket (graphql-transport-ws or graphql-ws) with the API
+key in the connection_init payload. Every server sharing the database delivers
+every event of the caller's org, in log order. A subscriber that falls more than
+256 events behind is dropped with an error rather than buffered without bound.
+"""
+type Subscription {
+  """
+  Entity creates, updates and deletes. where (the same input as the entities
+  query) is matched against the entity when the event is delivered; a deleted
+  entity against its last state.
+  """
+  entityChanged(where: EntityWhere, types: [EntityType!]): Change!
+  "Relations created or deleted, optionally only those touching entityId or with one of labels."
+  relationChanged(entityId: ID, labels: [String!]): Change!
+  "New versions, creates and deletes of a domain's configs (of one key if given) and of the domain itself."
+  configChanged(domain: String!, key: String): Change!
+}
+
+extend interface Entity {
+  "The entity as it was at time (null if it did not exist then), rebuilt from the change log."
+  asOf(time: DateTime!): Entity
+}
+
+extend type Application {
+  "Application as it was at time (null if it did not exist then)."
+  asOf(time: DateTime!): Application
+}
+extend type System {
+  "System as it was at time (null if it did not exist then)."
+  asOf(time: DateTime!): System
+}
+extend type Environment {
+  "Environment as it was at time (null if it did not exist then)."
+  asOf(time: DateTime!): Environment
+}
+extend type Team {
+  "Team as it was at time (null if it did not exist then)."
+  asOf(time: DateTime!): Team
+}
+extend type Api {
+  "Api as it was at time (null if it did not exist then)."
+  asOf(time: DateTime!): Api
+}
+extend type Service {
+  "Service as it was at time (null if it did not exist then)."
+  asOf(time: DateTime!): Service
+}
+extend type Resource {
+  "Resource as it was at time (null if it did not exist then)."
+  asOf(time: DateTime!): Resource
+}
+extend type Library {
+  "Library as it was at time (null if it did not exist then)."
+  asOf(time: DateTime!): Library
+}
+extend type Repository {
+  "Repository as it was at time (null if it did not exist then)."
+  asOf(time: DateTime!): Repository
+}
+extend type Manifest {
+  "Manifest as it was at time (null if it did not exist then)."
+  asOf(time: DateTime!): Manifest
+}
+extend type Person {
+  "Person as it was at time (null if it did not exist then)."
+  asOf(time: DateTime!): Person
+}
+extend type Base {
+  "Base as it was at time (null if it did not exist then)."
+  asOf(time: DateTime!): Base
+}
+`, BuiltIn: false},
 	{Name: "../schema/costs.graphqls", Input: `# Daily resource costs rolled up along relations, computed at query time.
 
 "A calendar date: YYYY-MM-DD."
@@ -5444,6 +5947,8 @@ func (ec *executionContext) childFields_Api(ctx context.Context, field graphql.C
 		return ec.fieldContext_Api_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Api_updatedAt(ctx, field)
+	case "asOf":
+		return ec.fieldContext_Api_asOf(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Api", field.Name)
 }
@@ -5506,6 +6011,8 @@ func (ec *executionContext) childFields_Application(ctx context.Context, field g
 		return ec.fieldContext_Application_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Application_updatedAt(ctx, field)
+	case "asOf":
+		return ec.fieldContext_Application_asOf(ctx, field)
 	case "cost":
 		return ec.fieldContext_Application_cost(ctx, field)
 	case "services":
@@ -5566,6 +6073,8 @@ func (ec *executionContext) childFields_Base(ctx context.Context, field graphql.
 		return ec.fieldContext_Base_providerResourceType(ctx, field)
 	case "details":
 		return ec.fieldContext_Base_details(ctx, field)
+	case "asOf":
+		return ec.fieldContext_Base_asOf(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Base", field.Name)
 }
@@ -5582,6 +6091,44 @@ func (ec *executionContext) childFields_BatchItemFailure(ctx context.Context, fi
 		return ec.fieldContext_BatchItemFailure_error(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type BatchItemFailure", field.Name)
+}
+
+func (ec *executionContext) childFields_Change(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Change_id(ctx, field)
+	case "at":
+		return ec.fieldContext_Change_at(ctx, field)
+	case "keyName":
+		return ec.fieldContext_Change_keyName(ctx, field)
+	case "operation":
+		return ec.fieldContext_Change_operation(ctx, field)
+	case "objectType":
+		return ec.fieldContext_Change_objectType(ctx, field)
+	case "objectId":
+		return ec.fieldContext_Change_objectId(ctx, field)
+	case "kind":
+		return ec.fieldContext_Change_kind(ctx, field)
+	case "refs":
+		return ec.fieldContext_Change_refs(ctx, field)
+	case "before":
+		return ec.fieldContext_Change_before(ctx, field)
+	case "after":
+		return ec.fieldContext_Change_after(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Change", field.Name)
+}
+
+func (ec *executionContext) childFields_ChangePage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "items":
+		return ec.fieldContext_ChangePage_items(ctx, field)
+	case "endCursor":
+		return ec.fieldContext_ChangePage_endCursor(ctx, field)
+	case "hasNextPage":
+		return ec.fieldContext_ChangePage_hasNextPage(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChangePage", field.Name)
 }
 
 func (ec *executionContext) childFields_Config(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5770,6 +6317,8 @@ func (ec *executionContext) childFields_Environment(ctx context.Context, field g
 		return ec.fieldContext_Environment_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Environment_updatedAt(ctx, field)
+	case "asOf":
+		return ec.fieldContext_Environment_asOf(ctx, field)
 	case "cost":
 		return ec.fieldContext_Environment_cost(ctx, field)
 	case "resources":
@@ -5886,6 +6435,8 @@ func (ec *executionContext) childFields_Library(ctx context.Context, field graph
 		return ec.fieldContext_Library_packageManager(ctx, field)
 	case "packageLabel":
 		return ec.fieldContext_Library_packageLabel(ctx, field)
+	case "asOf":
+		return ec.fieldContext_Library_asOf(ctx, field)
 	case "dependents":
 		return ec.fieldContext_Library_dependents(ctx, field)
 	case "repositories":
@@ -5964,6 +6515,8 @@ func (ec *executionContext) childFields_Manifest(ctx context.Context, field grap
 		return ec.fieldContext_Manifest_providerResourceType(ctx, field)
 	case "providerAccountId":
 		return ec.fieldContext_Manifest_providerAccountId(ctx, field)
+	case "asOf":
+		return ec.fieldContext_Manifest_asOf(ctx, field)
 	case "dependencies":
 		return ec.fieldContext_Manifest_dependencies(ctx, field)
 	case "repositories":
@@ -6046,6 +6599,8 @@ func (ec *executionContext) childFields_Person(ctx context.Context, field graphq
 		return ec.fieldContext_Person_photoUrl(ctx, field)
 	case "provisioned":
 		return ec.fieldContext_Person_provisioned(ctx, field)
+	case "asOf":
+		return ec.fieldContext_Person_asOf(ctx, field)
 	case "teams":
 		return ec.fieldContext_Person_teams(ctx, field)
 	}
@@ -6132,6 +6687,8 @@ func (ec *executionContext) childFields_Repository(ctx context.Context, field gr
 		return ec.fieldContext_Repository_location(ctx, field)
 	case "details":
 		return ec.fieldContext_Repository_details(ctx, field)
+	case "asOf":
+		return ec.fieldContext_Repository_asOf(ctx, field)
 	case "services":
 		return ec.fieldContext_Repository_services(ctx, field)
 	case "libraries":
@@ -6202,6 +6759,8 @@ func (ec *executionContext) childFields_Resource(ctx context.Context, field grap
 		return ec.fieldContext_Resource_details(ctx, field)
 	case "deepLinkUrl":
 		return ec.fieldContext_Resource_deepLinkUrl(ctx, field)
+	case "asOf":
+		return ec.fieldContext_Resource_asOf(ctx, field)
 	case "cost":
 		return ec.fieldContext_Resource_cost(ctx, field)
 	case "environments":
@@ -6268,6 +6827,8 @@ func (ec *executionContext) childFields_Service(ctx context.Context, field graph
 		return ec.fieldContext_Service_languages(ctx, field)
 	case "repositoryPath":
 		return ec.fieldContext_Service_repositoryPath(ctx, field)
+	case "asOf":
+		return ec.fieldContext_Service_asOf(ctx, field)
 	case "cost":
 		return ec.fieldContext_Service_cost(ctx, field)
 	case "dependencies":
@@ -6372,6 +6933,8 @@ func (ec *executionContext) childFields_System(ctx context.Context, field graphq
 		return ec.fieldContext_System_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_System_updatedAt(ctx, field)
+	case "asOf":
+		return ec.fieldContext_System_asOf(ctx, field)
 	case "cost":
 		return ec.fieldContext_System_cost(ctx, field)
 	case "services":
@@ -6428,6 +6991,8 @@ func (ec *executionContext) childFields_Team(ctx context.Context, field graphql.
 		return ec.fieldContext_Team_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Team_updatedAt(ctx, field)
+	case "asOf":
+		return ec.fieldContext_Team_asOf(ctx, field)
 	case "members":
 		return ec.fieldContext_Team_members(ctx, field)
 	}
@@ -6600,6 +7165,34 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
+func (ec *executionContext) field_Api_asOf_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "time",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNDateTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["time"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Application_asOf_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "time",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNDateTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["time"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Application_cost_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6712,6 +7305,20 @@ func (ec *executionContext) field_Application_services_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Base_asOf_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "time",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNDateTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["time"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Config_diff_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6820,6 +7427,20 @@ func (ec *executionContext) field_Domain_snapshot_args(ctx context.Context, rawA
 	return args, nil
 }
 
+func (ec *executionContext) field_Environment_asOf_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "time",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNDateTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["time"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Environment_cost_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6902,6 +7523,20 @@ func (ec *executionContext) field_Environment_services_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Library_asOf_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "time",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNDateTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["time"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Library_dependents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6959,6 +7594,20 @@ func (ec *executionContext) field_Library_repositories_args(ctx context.Context,
 		return nil, err
 	}
 	args["offset"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Manifest_asOf_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "time",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNDateTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["time"] = arg0
 	return args, nil
 }
 
@@ -7720,6 +8369,20 @@ func (ec *executionContext) field_Mutation_upsertResources_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Person_asOf_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "time",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNDateTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["time"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Person_teams_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7761,6 +8424,44 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["name"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_changes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*model.ChangeWhere, error) {
+			return ec.unmarshalOChangeWhere2ᚖcartographᚋgraphᚋmodelᚐChangeWhere(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "newestFirst",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["newestFirst"] = arg3
 	return args, nil
 }
 
@@ -7922,6 +8623,44 @@ func (ec *executionContext) field_Query_graph_args(ctx context.Context, rawArgs 
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_history_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "entityId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["entityId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "newestFirst",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["newestFirst"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_impact_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7971,6 +8710,20 @@ func (ec *executionContext) field_Query_serviceSyncDiff_args(ctx context.Context
 		return nil, err
 	}
 	args["metatagMappingName"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Repository_asOf_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "time",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNDateTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["time"] = arg0
 	return args, nil
 }
 
@@ -8061,6 +8814,20 @@ func (ec *executionContext) field_Repository_services_args(ctx context.Context, 
 		return nil, err
 	}
 	args["offset"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Resource_asOf_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "time",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNDateTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["time"] = arg0
 	return args, nil
 }
 
@@ -8266,6 +9033,20 @@ func (ec *executionContext) field_Service_applications_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Service_asOf_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "time",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNDateTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["time"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Service_cost_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8446,6 +9227,86 @@ func (ec *executionContext) field_Service_systems_args(ctx context.Context, rawA
 	return args, nil
 }
 
+func (ec *executionContext) field_Subscription_configChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "domain",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["domain"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "key",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["key"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_entityChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOEntityWhere2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "types",
+		func(ctx context.Context, v any) ([]cartograph.EntityType, error) {
+			return ec.unmarshalOEntityType2ᚕcartographᚋcartographᚐEntityTypeᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["types"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_relationChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "entityId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["entityId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "labels",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["labels"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_System_asOf_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "time",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNDateTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["time"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_System_cost_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8555,6 +9416,20 @@ func (ec *executionContext) field_System_services_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["offset"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Team_asOf_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "time",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNDateTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["time"] = arg0
 	return args, nil
 }
 
@@ -9023,6 +9898,50 @@ func (ec *executionContext) _Api_updatedAt(ctx context.Context, field graphql.Co
 }
 func (ec *executionContext) fieldContext_Api_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Api", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Api_asOf(ctx context.Context, field graphql.CollectedField, obj *model.Api) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Api_asOf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Api().AsOf(ctx, obj, fc.Args["time"].(time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Api) graphql.Marshaler {
+			return ec.marshalOApi2ᚖcartographᚋgraphᚋmodelᚐApi(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Api_asOf(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Api",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Api(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Api_asOf_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _ApiKey_id(ctx context.Context, field graphql.CollectedField, obj *cartograph.APIKey) (ret graphql.Marshaler) {
@@ -9616,6 +10535,50 @@ func (ec *executionContext) _Application_updatedAt(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_Application_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Application", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Application_asOf(ctx context.Context, field graphql.CollectedField, obj *model.Application) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Application_asOf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Application().AsOf(ctx, obj, fc.Args["time"].(time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Application) graphql.Marshaler {
+			return ec.marshalOApplication2ᚖcartographᚋgraphᚋmodelᚐApplication(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Application_asOf(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Application",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Application(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Application_asOf_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Application_cost(ctx context.Context, field graphql.CollectedField, obj *model.Application) (ret graphql.Marshaler) {
@@ -10281,6 +11244,50 @@ func (ec *executionContext) fieldContext_Base_details(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Base", field, true, false, "JSON")
 }
 
+func (ec *executionContext) _Base_asOf(ctx context.Context, field graphql.CollectedField, obj *model.Base) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Base_asOf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Base().AsOf(ctx, obj, fc.Args["time"].(time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Base) graphql.Marshaler {
+			return ec.marshalOBase2ᚖcartographᚋgraphᚋmodelᚐBase(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Base_asOf(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Base",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Base(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Base_asOf_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _BatchItemFailure_index(ctx context.Context, field graphql.CollectedField, obj *model.BatchItemFailure) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10371,6 +11378,314 @@ func (ec *executionContext) _BatchItemFailure_error(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_BatchItemFailure_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BatchItemFailure", field, false, false, "String")
+}
+
+func (ec *executionContext) _Change_id(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Change_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Change_at(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Change_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Change_keyName(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_keyName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.KeyName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Change_keyName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, false, false, "String")
+}
+
+func (ec *executionContext) _Change_operation(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_operation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Operation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v cartograph.ChangeOp) graphql.Marshaler {
+			return ec.marshalNChangeOperation2cartographᚋcartographᚐChangeOp(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Change_operation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, false, false, "ChangeOperation")
+}
+
+func (ec *executionContext) _Change_objectType(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_objectType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ObjectType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v cartograph.ObjectType) graphql.Marshaler {
+			return ec.marshalNChangeObjectType2cartographᚋcartographᚐObjectType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Change_objectType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, false, false, "ChangeObjectType")
+}
+
+func (ec *executionContext) _Change_objectId(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_objectId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ObjectID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Change_objectId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Change_kind(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Change_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, false, false, "String")
+}
+
+func (ec *executionContext) _Change_refs(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_refs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Refs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Change_refs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, false, false, "String")
+}
+
+func (ec *executionContext) _Change_before(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_before(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Before, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v json.RawMessage) graphql.Marshaler {
+			return ec.marshalOJSON2encodingᚋjsonᚐRawMessage(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Change_before(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, false, false, "JSON")
+}
+
+func (ec *executionContext) _Change_after(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_after(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.After, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v json.RawMessage) graphql.Marshaler {
+			return ec.marshalOJSON2encodingᚋjsonᚐRawMessage(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Change_after(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, false, false, "JSON")
+}
+
+func (ec *executionContext) _ChangePage_items(ctx context.Context, field graphql.CollectedField, obj *model.ChangePage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangePage_items(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Items, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Change) graphql.Marshaler {
+			return ec.marshalNChange2ᚕᚖcartographᚋgraphᚋmodelᚐChangeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangePage_items(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChangePage",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Change(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChangePage_endCursor(ctx context.Context, field graphql.CollectedField, obj *model.ChangePage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangePage_endCursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndCursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ChangePage_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChangePage", field, false, false, "String")
+}
+
+func (ec *executionContext) _ChangePage_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.ChangePage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangePage_hasNextPage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HasNextPage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangePage_hasNextPage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChangePage", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Config_key(ctx context.Context, field graphql.CollectedField, obj *cartograph.Config) (ret graphql.Marshaler) {
@@ -11922,6 +13237,50 @@ func (ec *executionContext) fieldContext_Environment_updatedAt(_ context.Context
 	return graphql.NewScalarFieldContext("Environment", field, false, false, "DateTime")
 }
 
+func (ec *executionContext) _Environment_asOf(ctx context.Context, field graphql.CollectedField, obj *model.Environment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Environment_asOf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Environment().AsOf(ctx, obj, fc.Args["time"].(time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Environment) graphql.Marshaler {
+			return ec.marshalOEnvironment2ᚖcartographᚋgraphᚋmodelᚐEnvironment(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Environment_asOf(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Environment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Environment(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Environment_asOf_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Environment_cost(ctx context.Context, field graphql.CollectedField, obj *model.Environment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12977,6 +14336,50 @@ func (ec *executionContext) fieldContext_Library_packageLabel(_ context.Context,
 	return graphql.NewScalarFieldContext("Library", field, true, false, "String")
 }
 
+func (ec *executionContext) _Library_asOf(ctx context.Context, field graphql.CollectedField, obj *model.Library) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Library_asOf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Library().AsOf(ctx, obj, fc.Args["time"].(time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Library) graphql.Marshaler {
+			return ec.marshalOLibrary2ᚖcartographᚋgraphᚋmodelᚐLibrary(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Library_asOf(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Library",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Library(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Library_asOf_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Library_dependents(ctx context.Context, field graphql.CollectedField, obj *model.Library) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13734,6 +15137,50 @@ func (ec *executionContext) _Manifest_providerAccountId(ctx context.Context, fie
 }
 func (ec *executionContext) fieldContext_Manifest_providerAccountId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Manifest", field, false, false, "String")
+}
+
+func (ec *executionContext) _Manifest_asOf(ctx context.Context, field graphql.CollectedField, obj *model.Manifest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Manifest_asOf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Manifest().AsOf(ctx, obj, fc.Args["time"].(time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Manifest) graphql.Marshaler {
+			return ec.marshalOManifest2ᚖcartographᚋgraphᚋmodelᚐManifest(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Manifest_asOf(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Manifest",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Manifest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Manifest_asOf_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Manifest_dependencies(ctx context.Context, field graphql.CollectedField, obj *model.Manifest) (ret graphql.Marshaler) {
@@ -16257,6 +17704,50 @@ func (ec *executionContext) fieldContext_Person_provisioned(_ context.Context, f
 	return graphql.NewScalarFieldContext("Person", field, true, false, "Boolean")
 }
 
+func (ec *executionContext) _Person_asOf(ctx context.Context, field graphql.CollectedField, obj *model.Person) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Person_asOf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Person().AsOf(ctx, obj, fc.Args["time"].(time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Person) graphql.Marshaler {
+			return ec.marshalOPerson2ᚖcartographᚋgraphᚋmodelᚐPerson(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Person_asOf(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Person",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Person(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Person_asOf_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Person_teams(ctx context.Context, field graphql.CollectedField, obj *model.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16613,6 +18104,94 @@ func (ec *executionContext) fieldContext_Query_entities(ctx context.Context, fie
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_entities_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_history(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_history(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().History(ctx, fc.Args["entityId"].(string), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["newestFirst"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ChangePage) graphql.Marshaler {
+			return ec.marshalNChangePage2ᚖcartographᚋgraphᚋmodelᚐChangePage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_history(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChangePage(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_history_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_changes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_changes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Changes(ctx, fc.Args["where"].(*model.ChangeWhere), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["newestFirst"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ChangePage) graphql.Marshaler {
+			return ec.marshalNChangePage2ᚖcartographᚋgraphᚋmodelᚐChangePage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_changes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChangePage(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_changes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -17553,6 +19132,50 @@ func (ec *executionContext) fieldContext_Repository_details(_ context.Context, f
 	return graphql.NewScalarFieldContext("Repository", field, true, false, "JSON")
 }
 
+func (ec *executionContext) _Repository_asOf(ctx context.Context, field graphql.CollectedField, obj *model.Repository) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Repository_asOf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Repository().AsOf(ctx, obj, fc.Args["time"].(time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Repository) graphql.Marshaler {
+			return ec.marshalORepository2ᚖcartographᚋgraphᚋmodelᚐRepository(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Repository_asOf(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Repository",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Repository(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Repository_asOf_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Repository_services(ctx context.Context, field graphql.CollectedField, obj *model.Repository) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18308,6 +19931,50 @@ func (ec *executionContext) _Resource_deepLinkUrl(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_Resource_deepLinkUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Resource", field, true, false, "String")
+}
+
+func (ec *executionContext) _Resource_asOf(ctx context.Context, field graphql.CollectedField, obj *model.Resource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Resource_asOf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Resource().AsOf(ctx, obj, fc.Args["time"].(time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Resource) graphql.Marshaler {
+			return ec.marshalOResource2ᚖcartographᚋgraphᚋmodelᚐResource(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Resource_asOf(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Resource",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Resource(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Resource_asOf_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Resource_cost(ctx context.Context, field graphql.CollectedField, obj *model.Resource) (ret graphql.Marshaler) {
@@ -19084,6 +20751,50 @@ func (ec *executionContext) fieldContext_Service_repositoryPath(_ context.Contex
 	return graphql.NewScalarFieldContext("Service", field, true, false, "String")
 }
 
+func (ec *executionContext) _Service_asOf(ctx context.Context, field graphql.CollectedField, obj *model.Service) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Service_asOf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Service().AsOf(ctx, obj, fc.Args["time"].(time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Service) graphql.Marshaler {
+			return ec.marshalOService2ᚖcartographᚋgraphᚋmodelᚐService(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Service_asOf(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Service",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Service(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Service_asOf_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Service_cost(ctx context.Context, field graphql.CollectedField, obj *model.Service) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19704,6 +21415,138 @@ func (ec *executionContext) fieldContext_SnapshotEntry_version(_ context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Subscription_entityChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_entityChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().EntityChanged(ctx, fc.Args["where"].(map[string]any), fc.Args["types"].([]cartograph.EntityType))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Change) graphql.Marshaler {
+			return ec.marshalNChange2ᚖcartographᚋgraphᚋmodelᚐChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_entityChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Change(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_entityChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_relationChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_relationChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().RelationChanged(ctx, fc.Args["entityId"].(*string), fc.Args["labels"].([]string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Change) graphql.Marshaler {
+			return ec.marshalNChange2ᚖcartographᚋgraphᚋmodelᚐChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_relationChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Change(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_relationChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_configChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_configChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().ConfigChanged(ctx, fc.Args["domain"].(string), fc.Args["key"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Change) graphql.Marshaler {
+			return ec.marshalNChange2ᚖcartographᚋgraphᚋmodelᚐChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_configChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Change(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_configChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _System_id(ctx context.Context, field graphql.CollectedField, obj *model.System) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20065,6 +21908,50 @@ func (ec *executionContext) _System_updatedAt(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_System_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("System", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _System_asOf(ctx context.Context, field graphql.CollectedField, obj *model.System) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_System_asOf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.System().AsOf(ctx, obj, fc.Args["time"].(time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.System) graphql.Marshaler {
+			return ec.marshalOSystem2ᚖcartographᚋgraphᚋmodelᚐSystem(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_System_asOf(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "System",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_System(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_System_asOf_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _System_cost(ctx context.Context, field graphql.CollectedField, obj *model.System) (ret graphql.Marshaler) {
@@ -20682,6 +22569,50 @@ func (ec *executionContext) _Team_updatedAt(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_Team_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Team", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Team_asOf(ctx context.Context, field graphql.CollectedField, obj *model.Team) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Team_asOf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Team().AsOf(ctx, obj, fc.Args["time"].(time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Team) graphql.Marshaler {
+			return ec.marshalOTeam2ᚖcartographᚋgraphᚋmodelᚐTeam(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Team_asOf(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Team",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Team(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Team_asOf_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Team_members(ctx context.Context, field graphql.CollectedField, obj *model.Team) (ret graphql.Marshaler) {
@@ -22117,6 +24048,83 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 // endregion **************************** field.gotpl *****************************
 
 // region    **************************** input.gotpl *****************************
+
+func (ec *executionContext) unmarshalInputChangeWhere(ctx context.Context, obj any) (model.ChangeWhere, error) {
+	var it model.ChangeWhere
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"objectTypes", "operations", "keyName", "about", "since", "until"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "objectTypes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("objectTypes"))
+			data, err := ec.unmarshalOChangeObjectType2ᚕcartographᚋcartographᚐObjectTypeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ObjectTypes = data
+		case "operations":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("operations"))
+			data, err := ec.unmarshalOChangeOperation2ᚕcartographᚋcartographᚐChangeOpᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Operations = data
+		case "keyName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keyName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KeyName = data
+		case "about":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("about"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.About = data
+		case "since":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("since"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Since = data
+		case "until":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("until"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Until = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalChangeWhere unmarshals raw into the ChangeWhere input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalChangeWhere(ctx context.Context, raw any) (model.ChangeWhere, error) {
+	var out model.ChangeWhere
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ChangeWhere", raw, &out)
+	return out, err
+}
 
 func (ec *executionContext) unmarshalInputCostInput(ctx context.Context, obj any) (map[string]any, error) {
 	var it map[string]any
@@ -25443,78 +27451,84 @@ func (ec *executionContext) _Api(ctx context.Context, sel ast.SelectionSet, obj 
 		case "id":
 			out.Values[i] = ec._Api_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "orgId":
 			out.Values[i] = ec._Api_orgId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "type":
 			out.Values[i] = ec._Api_type(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
 			out.Values[i] = ec._Api_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "description":
 			out.Values[i] = ec._Api_description(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "tags":
 			out.Values[i] = ec._Api_tags(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "metaTags":
 			out.Values[i] = ec._Api_metaTags(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "links":
 			out.Values[i] = ec._Api_links(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "permissions":
 			out.Values[i] = ec._Api_permissions(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "generalAccess":
 			out.Values[i] = ec._Api_generalAccess(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "origin":
 			out.Values[i] = ec._Api_origin(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "createdBy":
 			out.Values[i] = ec._Api_createdBy(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "lastChangedBy":
 			out.Values[i] = ec._Api_lastChangedBy(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "createdAt":
 			out.Values[i] = ec._Api_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "updatedAt":
 			out.Values[i] = ec._Api_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "asOf":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Api_asOf(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -25696,6 +27710,12 @@ func (ec *executionContext) _Application(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "asOf":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Application_asOf(ctx, field, obj)
+				})
 		case "cost":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -25795,88 +27815,94 @@ func (ec *executionContext) _Base(ctx context.Context, sel ast.SelectionSet, obj
 		case "id":
 			out.Values[i] = ec._Base_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "orgId":
 			out.Values[i] = ec._Base_orgId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "type":
 			out.Values[i] = ec._Base_type(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
 			out.Values[i] = ec._Base_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "description":
 			out.Values[i] = ec._Base_description(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "tags":
 			out.Values[i] = ec._Base_tags(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "metaTags":
 			out.Values[i] = ec._Base_metaTags(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "links":
 			out.Values[i] = ec._Base_links(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "permissions":
 			out.Values[i] = ec._Base_permissions(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "generalAccess":
 			out.Values[i] = ec._Base_generalAccess(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "origin":
 			out.Values[i] = ec._Base_origin(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "createdBy":
 			out.Values[i] = ec._Base_createdBy(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "lastChangedBy":
 			out.Values[i] = ec._Base_lastChangedBy(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "createdAt":
 			out.Values[i] = ec._Base_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "updatedAt":
 			out.Values[i] = ec._Base_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "providerResourceType":
 			out.Values[i] = ec._Base_providerResourceType(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "details":
 			out.Values[i] = ec._Base_details(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "asOf":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Base_asOf(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -25922,6 +27948,127 @@ func (ec *executionContext) _BatchItemFailure(ctx context.Context, sel ast.Selec
 			}
 		case "error":
 			out.Values[i] = ec._BatchItemFailure_error(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var changeImplementors = []string{"Change"}
+
+func (ec *executionContext) _Change(ctx context.Context, sel ast.SelectionSet, obj *model.Change) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, changeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Change")
+		case "id":
+			out.Values[i] = ec._Change_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._Change_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "keyName":
+			out.Values[i] = ec._Change_keyName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "operation":
+			out.Values[i] = ec._Change_operation(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "objectType":
+			out.Values[i] = ec._Change_objectType(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "objectId":
+			out.Values[i] = ec._Change_objectId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._Change_kind(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "refs":
+			out.Values[i] = ec._Change_refs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "before":
+			out.Values[i] = ec._Change_before(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "after":
+			out.Values[i] = ec._Change_after(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var changePageImplementors = []string{"ChangePage"}
+
+func (ec *executionContext) _ChangePage(ctx context.Context, sel ast.SelectionSet, obj *model.ChangePage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, changePageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ChangePage")
+		case "items":
+			out.Values[i] = ec._ChangePage_items(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "endCursor":
+			out.Values[i] = ec._ChangePage_endCursor(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "hasNextPage":
+			out.Values[i] = ec._ChangePage_hasNextPage(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -26580,6 +28727,12 @@ func (ec *executionContext) _Environment(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "asOf":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Environment_asOf(ctx, field, obj)
+				})
 		case "cost":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -26954,6 +29107,12 @@ func (ec *executionContext) _Library(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "asOf":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Library_asOf(ctx, field, obj)
+				})
 		case "dependents":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -27191,6 +29350,12 @@ func (ec *executionContext) _Manifest(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "asOf":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Manifest_asOf(ctx, field, obj)
+				})
 		case "dependencies":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -27747,6 +29912,12 @@ func (ec *executionContext) _Person(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "asOf":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Person_asOf(ctx, field, obj)
+				})
 		case "teams":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -27868,6 +30039,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_entities(ctx, field)
+				})
+		case "history":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_history(ctx, field)
+				})
+		case "changes":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_changes(ctx, field)
 				})
 		case "graph":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -28107,6 +30290,12 @@ func (ec *executionContext) _Repository(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "asOf":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Repository_asOf(ctx, field, obj)
+				})
 		case "services":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -28312,6 +30501,12 @@ func (ec *executionContext) _Resource(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "asOf":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Resource_asOf(ctx, field, obj)
+				})
 		case "cost":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -28510,6 +30705,12 @@ func (ec *executionContext) _Service(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "asOf":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Service_asOf(ctx, field, obj)
+				})
 		case "cost":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -28773,6 +30974,30 @@ func (ec *executionContext) _SnapshotEntry(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "entityChanged":
+		return ec._Subscription_entityChanged(ctx, fields[0])
+	case "relationChanged":
+		return ec._Subscription_relationChanged(ctx, fields[0])
+	case "configChanged":
+		return ec._Subscription_configChanged(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
+}
+
 var systemImplementors = []string{"System", "Entity"}
 
 func (ec *executionContext) _System(ctx context.Context, sel ast.SelectionSet, obj *model.System) graphql.Marshaler {
@@ -28859,6 +31084,12 @@ func (ec *executionContext) _System(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "asOf":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._System_asOf(ctx, field, obj)
+				})
 		case "cost":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -29030,6 +31261,12 @@ func (ec *executionContext) _Team(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "asOf":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Team_asOf(ctx, field, obj)
+				})
 		case "members":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -29697,6 +31934,106 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 		graphql.AddInvalidNullFromMarshaler(ctx, "Boolean!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNChange2ᚕᚖcartographᚋgraphᚋmodelᚐChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Change) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNChange2ᚖcartographᚋgraphᚋmodelᚐChange(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNChange2ᚖcartographᚋgraphᚋmodelᚐChange(ctx context.Context, sel ast.SelectionSet, v *model.Change) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Change!")
+		return graphql.Null
+	}
+	return ec._Change(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNChangeObjectType2cartographᚋcartographᚐObjectType(ctx context.Context, v any) (cartograph.ObjectType, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNChangeObjectType2cartographᚋcartographᚐObjectType[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNChangeObjectType2cartographᚋcartographᚐObjectType(ctx context.Context, sel ast.SelectionSet, v cartograph.ObjectType) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNChangeObjectType2cartographᚋcartographᚐObjectType[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ChangeObjectType!")
+	}
+	return res
+}
+
+var (
+	unmarshalNChangeObjectType2cartographᚋcartographᚐObjectType = map[string]cartograph.ObjectType{
+		"ENTITY":          cartograph.ObjectEntity,
+		"RELATION":        cartograph.ObjectRelation,
+		"DOMAIN":          cartograph.ObjectDomain,
+		"CONFIG":          cartograph.ObjectConfig,
+		"CONFIG_VERSION":  cartograph.ObjectConfigVersion,
+		"KEY":             cartograph.ObjectKey,
+		"MODULE_SETTINGS": cartograph.ObjectModuleSettings,
+		"COSTS":           cartograph.ObjectCosts,
+		"IMPORT":          cartograph.ObjectImport,
+	}
+	marshalNChangeObjectType2cartographᚋcartographᚐObjectType = map[cartograph.ObjectType]string{
+		cartograph.ObjectEntity:         "ENTITY",
+		cartograph.ObjectRelation:       "RELATION",
+		cartograph.ObjectDomain:         "DOMAIN",
+		cartograph.ObjectConfig:         "CONFIG",
+		cartograph.ObjectConfigVersion:  "CONFIG_VERSION",
+		cartograph.ObjectKey:            "KEY",
+		cartograph.ObjectModuleSettings: "MODULE_SETTINGS",
+		cartograph.ObjectCosts:          "COSTS",
+		cartograph.ObjectImport:         "IMPORT",
+	}
+)
+
+func (ec *executionContext) unmarshalNChangeOperation2cartographᚋcartographᚐChangeOp(ctx context.Context, v any) (cartograph.ChangeOp, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNChangeOperation2cartographᚋcartographᚐChangeOp[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNChangeOperation2cartographᚋcartographᚐChangeOp(ctx context.Context, sel ast.SelectionSet, v cartograph.ChangeOp) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNChangeOperation2cartographᚋcartographᚐChangeOp[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ChangeOperation!")
+	}
+	return res
+}
+
+var (
+	unmarshalNChangeOperation2cartographᚋcartographᚐChangeOp = map[string]cartograph.ChangeOp{
+		"CREATE": cartograph.OpCreate,
+		"UPDATE": cartograph.OpUpdate,
+		"DELETE": cartograph.OpDelete,
+	}
+	marshalNChangeOperation2cartographᚋcartographᚐChangeOp = map[cartograph.ChangeOp]string{
+		cartograph.OpCreate: "CREATE",
+		cartograph.OpUpdate: "UPDATE",
+		cartograph.OpDelete: "DELETE",
+	}
+)
+
+func (ec *executionContext) marshalNChangePage2ᚖcartographᚋgraphᚋmodelᚐChangePage(ctx context.Context, sel ast.SelectionSet, v *model.ChangePage) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ChangePage!")
+		return graphql.Null
+	}
+	return ec._ChangePage(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNConfig2ᚕᚖcartographᚋcartographᚐConfigᚄ(ctx context.Context, sel ast.SelectionSet, v []*cartograph.Config) graphql.Marshaler {
@@ -31149,6 +33486,27 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 	return res
 }
 
+func (ec *executionContext) marshalOApi2ᚖcartographᚋgraphᚋmodelᚐApi(ctx context.Context, sel ast.SelectionSet, v *model.Api) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Api(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOApplication2ᚖcartographᚋgraphᚋmodelᚐApplication(ctx context.Context, sel ast.SelectionSet, v *model.Application) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Application(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOBase2ᚖcartographᚋgraphᚋmodelᚐBase(ctx context.Context, sel ast.SelectionSet, v *model.Base) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Base(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -31177,6 +33535,86 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	_ = ctx
 	res := graphql.MarshalBoolean(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOChangeObjectType2ᚕcartographᚋcartographᚐObjectTypeᚄ(ctx context.Context, v any) ([]cartograph.ObjectType, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]cartograph.ObjectType, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNChangeObjectType2cartographᚋcartographᚐObjectType(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOChangeObjectType2ᚕcartographᚋcartographᚐObjectTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []cartograph.ObjectType) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNChangeObjectType2cartographᚋcartographᚐObjectType(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOChangeOperation2ᚕcartographᚋcartographᚐChangeOpᚄ(ctx context.Context, v any) ([]cartograph.ChangeOp, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]cartograph.ChangeOp, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNChangeOperation2cartographᚋcartographᚐChangeOp(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOChangeOperation2ᚕcartographᚋcartographᚐChangeOpᚄ(ctx context.Context, sel ast.SelectionSet, v []cartograph.ChangeOp) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNChangeOperation2cartographᚋcartographᚐChangeOp(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOChangeWhere2ᚖcartographᚋgraphᚋmodelᚐChangeWhere(ctx context.Context, v any) (*model.ChangeWhere, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputChangeWhere(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOConfig2ᚖcartographᚋcartographᚐConfig(ctx context.Context, sel ast.SelectionSet, v *cartograph.Config) graphql.Marshaler {
@@ -31285,6 +33723,13 @@ func (ec *executionContext) unmarshalOEntityWhere2ᚕmapᚄ(ctx context.Context,
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) marshalOEnvironment2ᚖcartographᚋgraphᚋmodelᚐEnvironment(ctx context.Context, sel ast.SelectionSet, v *model.Environment) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Environment(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
@@ -31428,6 +33873,13 @@ func (ec *executionContext) marshalOJSON2ᚕencodingᚋjsonᚐRawMessageᚄ(ctx 
 	return ret
 }
 
+func (ec *executionContext) marshalOLibrary2ᚖcartographᚋgraphᚋmodelᚐLibrary(ctx context.Context, sel ast.SelectionSet, v *model.Library) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Library(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOLinkInput2ᚕmapᚄ(ctx context.Context, v any) ([]map[string]any, error) {
 	if v == nil {
 		return nil, nil
@@ -31443,6 +33895,13 @@ func (ec *executionContext) unmarshalOLinkInput2ᚕmapᚄ(ctx context.Context, v
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) marshalOManifest2ᚖcartographᚋgraphᚋmodelᚐManifest(ctx context.Context, sel ast.SelectionSet, v *model.Manifest) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Manifest(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOMetaTagInput2ᚕmapᚄ(ctx context.Context, v any) ([]map[string]any, error) {
@@ -31477,6 +33936,34 @@ func (ec *executionContext) unmarshalOParentInput2ᚕmapᚄ(ctx context.Context,
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) marshalOPerson2ᚖcartographᚋgraphᚋmodelᚐPerson(ctx context.Context, sel ast.SelectionSet, v *model.Person) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Person(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalORepository2ᚖcartographᚋgraphᚋmodelᚐRepository(ctx context.Context, sel ast.SelectionSet, v *model.Repository) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Repository(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOResource2ᚖcartographᚋgraphᚋmodelᚐResource(ctx context.Context, sel ast.SelectionSet, v *model.Resource) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Resource(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOService2ᚖcartographᚋgraphᚋmodelᚐService(ctx context.Context, sel ast.SelectionSet, v *model.Service) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Service(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {
@@ -31542,6 +34029,20 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	_ = ctx
 	res := graphql.MarshalString(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOSystem2ᚖcartographᚋgraphᚋmodelᚐSystem(ctx context.Context, sel ast.SelectionSet, v *model.System) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._System(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOTeam2ᚖcartographᚋgraphᚋmodelᚐTeam(ctx context.Context, sel ast.SelectionSet, v *model.Team) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Team(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOVersion2ᚖcartographᚋcartographᚐVersion(ctx context.Context, sel ast.SelectionSet, v *cartograph.Version) graphql.Marshaler {

@@ -16,6 +16,7 @@ import (
 
 	"cartograph/cartograph"
 	"cartograph/db"
+	"cartograph/live"
 )
 
 // Options tunes the GraphQL endpoint.
@@ -26,6 +27,8 @@ type Options struct {
 	// MaxComplexity caps gqlgen's complexity score, in which a list field
 	// counts its children once per item of its page (default 50000).
 	MaxComplexity int
+	// Hub delivers subscription events (nil: subscriptions answer UNAVAILABLE).
+	Hub *live.Hub
 	// Trace adds OpenTelemetry spans for operations, root fields and
 	// dataloader batches (see tracing.Setup).
 	Trace bool
@@ -44,7 +47,7 @@ func NewHandler(store *db.DB, cfg Options) http.Handler {
 	if cfg.MaxComplexity <= 0 {
 		cfg.MaxComplexity = 50000
 	}
-	schema := NewExecutableSchema(Config{Resolvers: &Resolver{DB: store}, Complexity: complexity()})
+	schema := NewExecutableSchema(Config{Resolvers: &Resolver{DB: store, Hub: cfg.Hub}, Complexity: complexity()})
 	srv := handler.New(schema)
 	srv.AddTransport(transport.Websocket{
 		KeepAlivePingInterval: 15 * time.Second,
@@ -59,6 +62,7 @@ func NewHandler(store *db.DB, cfg Options) http.Handler {
 	srv.Use(extension.Introspection{})
 	srv.Use(depthLimit{max: cfg.MaxDepth})
 	srv.Use(extension.FixedComplexityLimit(cfg.MaxComplexity))
+	srv.Use(subscriptionEnd{})
 	if cfg.Trace {
 		srv.Use(traced{})
 	}

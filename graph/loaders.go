@@ -36,8 +36,9 @@ type loaders struct {
 	related      *batch[relKey, []*cartograph.Entity]
 	relatedCount *batch[model.RelKey, int]
 
-	costs  *batch[costKey, *cartograph.CostRollup]
-	entity *batch[string, *cartograph.Entity]
+	costs    *batch[costKey, *cartograph.CostRollup]
+	entity   *batch[string, *cartograph.Entity]
+	entityAt *batch[timedKey, *cartograph.Entity]
 
 	// filters holds the where inputs of this operation by canonical text, so
 	// loader keys stay comparable.
@@ -221,6 +222,11 @@ func newLoaders(store *db.DB) *loaders {
 		snapshot: newLoader("snapshot", func(ctx context.Context, keys []timedKey) (map[timedKey][]*cartograph.SnapshotEntry, error) {
 			return grouped(keys, splitTimed, joinTimed, func(at int64, ids []string) (map[string][]*cartograph.SnapshotEntry, error) {
 				return c.Snapshots(ctx, ids, unixTime(at))
+			})
+		}),
+		entityAt: newLoader("entityAt", func(ctx context.Context, keys []timedKey) (map[timedKey]*cartograph.Entity, error) {
+			return grouped(keys, splitTimed, joinTimed, func(at int64, ids []string) (map[string]*cartograph.Entity, error) {
+				return store.Changes.EntitiesAsOf(ctx, ids, unixTime(at))
 			})
 		}),
 		related: newLoader("related", func(ctx context.Context, keys []relKey) (map[relKey][]*cartograph.Entity, error) {

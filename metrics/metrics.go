@@ -47,7 +47,7 @@ var (
 	}, []string{"loader"})
 	subscriptions = prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "cartograph_graphql_active_subscriptions",
-		Help: "GraphQL subscriptions open now (none until subscriptions exist: issue 9).",
+		Help: "GraphQL subscriptions open now on this process.",
 	})
 )
 
@@ -82,6 +82,9 @@ func Operation(kind, name string) {
 
 // GraphQLError records a GraphQL error by its extensions.code.
 func GraphQLError(code string) { gqlErrors.WithLabelValues(code).Inc() }
+
+// Subscriptions adds delta to the open subscriptions gauge.
+func Subscriptions(delta int) { subscriptions.Add(float64(delta)) }
 
 // Batch records the number of keys one loader fetched at once.
 func Batch(loader string, keys int) { batches.WithLabelValues(loader).Observe(float64(keys)) }

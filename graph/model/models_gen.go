@@ -8,7 +8,20 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 )
+
+type ChangeWhere struct {
+	ObjectTypes []cartograph.ObjectType `json:"objectTypes,omitempty"`
+	Operations  []cartograph.ChangeOp   `json:"operations,omitempty"`
+	KeyName     *string                 `json:"keyName,omitempty"`
+	// An object id: its own events and those that refer to it (relations touching an entity, say).
+	About *string `json:"about,omitempty"`
+	// Events at or after this time.
+	Since *time.Time `json:"since,omitempty"`
+	// Events before this time.
+	Until *time.Time `json:"until,omitempty"`
+}
 
 type CreateAPIKeyInput struct {
 	Name  string           `json:"name"`
@@ -28,6 +41,13 @@ type Mutation struct {
 }
 
 type Query struct {
+}
+
+// Live changes, over WebSocket (graphql-transport-ws or graphql-ws) with the API
+// key in the connection_init payload. Every server sharing the database delivers
+// every event of the caller's org, in log order. A subscriber that falls more than
+// 256 events behind is dropped with an error rather than buffered without bound.
+type Subscription struct {
 }
 
 type EntitySortField string
