@@ -111,8 +111,9 @@ func (s *Subscription) close(err error) bool {
 // Hub is one process's subscription fan-out. It starts listening with its
 // first subscriber and stops with Close.
 type Hub struct {
-	store *db.DB
-	log   *slog.Logger
+	store  *db.DB
+	log    *slog.Logger
+	buffer int // Buffer; smaller in tests
 
 	start   sync.Once
 	started chan struct{} // closed once listening, or on a failed first start
@@ -130,7 +131,7 @@ func New(store *db.DB, log *slog.Logger) *Hub {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Hub{store: store, log: log, subs: map[*Subscription]struct{}{}, started: make(chan struct{}), done: make(chan struct{})}
+	return &Hub{store: store, log: log, buffer: Buffer, subs: map[*Subscription]struct{}{}, started: make(chan struct{}), done: make(chan struct{})}
 }
 
 // Subscribe registers a subscriber for events committed from now on. It
@@ -152,7 +153,7 @@ func (h *Hub) Subscribe(ctx context.Context, spec Spec) (*Subscription, error) {
 		h.mu.Unlock()
 		return nil, h.err
 	}
-	c := make(chan *Event, Buffer)
+	c := make(chan *Event, h.buffer)
 	s := &Subscription{C: c, c: c, spec: spec, from: h.last}
 	h.subs[s] = struct{}{}
 	h.mu.Unlock()
@@ -313,7 +314,7 @@ func (h *Hub) deliver(ctx context.Context, batch []*cartograph.Change) {
 				continue
 			}
 			if !s.send(e) {
-				h.log.Warn("subscriptions: dropped a slow subscriber", "org", s.spec.OrgID, "buffer", Buffer)
+				h.log.Warn("subscriptions: dropped a slow subscriber", "org", s.spec.OrgID, "buffer", h.buffer)
 				h.remove(s, ErrSlowSubscriber)
 			}
 		}
