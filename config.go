@@ -23,8 +23,10 @@ type config struct {
 	MaxComplexity  int
 	RequestTimeout time.Duration
 	ShutdownGrace  time.Duration
-	LogFormat      string
-	LogLevel       slog.Level
+	// ChangeRetention is how long change-log events are kept; 0 keeps all.
+	ChangeRetention time.Duration
+	LogFormat       string
+	LogLevel        slog.Level
 }
 
 func loadConfig() (*config, error) {
@@ -47,6 +49,7 @@ func loadConfig() (*config, error) {
 	set("GRAPHQL_MAX_COMPLEXITY", intInto(&c.MaxComplexity))
 	set("REQUEST_TIMEOUT", durationInto(&c.RequestTimeout))
 	set("SHUTDOWN_GRACE", durationInto(&c.ShutdownGrace))
+	set("CHANGE_RETENTION", durationInto(&c.ChangeRetention))
 	set("LOG_LEVEL", func(s string) error { return c.LogLevel.UnmarshalText([]byte(s)) })
 	return c, err
 }

@@ -111,6 +111,9 @@ func serve(args []string) error {
 	metrics.RegisterPool(store.Bun().DB)
 	hub := live.New(store, log)
 	defer hub.Close()
+	if cfg.ChangeRetention > 0 {
+		go pruneChanges(ctx, store, cfg.ChangeRetention, log)
+	}
 	srv := &http.Server{
 		Addr:              cfg.Addr,
 		Handler:           newHandler(cfg, store, hub, log),
@@ -140,6 +143,25 @@ func serve(args []string) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// pruneChanges deletes change-log events older than retention, now and then
+// hourly. Every server may run it: deleting what another already deleted is
+// harmless.
+func pruneChanges(ctx context.Context, store *db.DB, retention time.Duration, log *slog.Logger) {
+	for {
+		n, err := store.Changes.Prune(ctx, time.Now().Add(-retention))
+		if err != nil && ctx.Err() == nil {
+			log.Warn("pruning the change log", "err", err)
+		} else if n > 0 {
+			log.Info("pruned the change log", "events", n, "retention", retention.String())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Hour):
+		}
+	}
 }
 
 // newHandler wires every surface behind the shared edge middleware.

@@ -5,7 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
+	"slices"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -238,4 +243,168 @@ func TestSubscriptionAcrossServers(t *testing.T) {
 		latencies = append(latencies, took)
 	}
 	t.Logf("write on A to event on B: %v", latencies)
+}
+
+// TestSubscriptionLoad is the bounded load test of subscriptions: S
+// subscribers on one server process, W writes (half creates, half updates of
+// the created entities) from 8 writers. Every subscriber must get every
+// event exactly once, in log order (so each entity's create before its
+// update), and the server's memory must stay bounded. SUBSCRIPTION_LOAD=SxW
+// sets the size (CI runs 40x200; the closing note's figures are 200x1000).
+func TestSubscriptionLoad(t *testing.T) {
+	subs, writes := 40, 200
+	if v := os.Getenv("SUBSCRIPTION_LOAD"); v != "" {
+		if _, err := fmt.Sscanf(v, "%dx%d", &subs, &writes); err != nil {
+			t.Fatalf("SUBSCRIPTION_LOAD=%q: want SxW", v)
+		}
+	}
+	p := newServerProcess(t)
+	_, key := p.start(t)
+	defer p.stop(t)
+	srv := &testServer{url: p.url}
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+	defer cancel()
+
+	rssIdle := rssOf(t, p.cmd.Process.Pid)
+	clients := make([]*wsClient, subs)
+	for i := range clients {
+		ws, answer, err := dialGraphQL(ctx, p.url, key)
+		if err != nil || answer != "connection_ack" {
+			t.Fatalf("subscriber %d: %q %v", i, answer, err)
+		}
+		defer ws.close()
+		if err := ws.subscribe(ctx, "s", `subscription { entityChanged { id objectId operation at } }`); err != nil {
+			t.Fatal(err)
+		}
+		clients[i] = ws
+	}
+	waitSubscriptions(t, srv, key, subs)
+	rssSubscribed := rssOf(t, p.cmd.Process.Pid)
+
+	type result struct {
+		n, dups, disorder int
+		latencies         []time.Duration
+		err               error
+	}
+	results := make(chan result, subs)
+	for _, ws := range clients {
+		go func() {
+			var r result
+			seen := map[string]bool{}
+			created := map[string]bool{}
+			var last int64
+			for r.n < writes {
+				e, typ, err := ws.next(ctx)
+				if err != nil || typ != "next" {
+					r.err = fmt.Errorf("after %d events: %s %w %+v", r.n, typ, err, e.errors)
+					break
+				}
+				r.n++
+				r.latencies = append(r.latencies, time.Since(e.At))
+				seq, _ := strconv.ParseInt(e.ID, 10, 64)
+				if seen[e.ID] {
+					r.dups++
+				}
+				seen[e.ID] = true
+				if seq <= last || e.Operation == "UPDATE" && !created[e.ObjectID] {
+					r.disorder++
+				}
+				last = seq
+				created[e.ObjectID] = created[e.ObjectID] || e.Operation == "CREATE"
+			}
+			results <- r
+		}()
+	}
+
+	var peak atomic.Int64
+	peak.Store(rssSubscribed)
+	stopSampling := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-stopSampling:
+				return
+			case <-time.After(100 * time.Millisecond):
+				if v := rssOf(t, p.cmd.Process.Pid); v > peak.Load() {
+					peak.Store(v)
+				}
+			}
+		}
+	}()
+	start := time.Now()
+	ids := make(chan string, writes)
+	var wg sync.WaitGroup
+	var next atomic.Int64
+	for range 8 {
+		wg.Go(func() {
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(writes/2) {
+					return
+				}
+				res := srv.do(t, "POST", "/public/v1/catalog/entities/service", map[string]string{"Api-Key": key}, fmt.Sprintf(`{"name":"load-%d"}`, i))
+				if res.status != http.StatusCreated {
+					t.Errorf("create: %d %s", res.status, res.body)
+					return
+				}
+				ids <- res.json(t)["id"].(string)
+			}
+		})
+	}
+	wg.Wait()
+	close(ids)
+	var updates sync.WaitGroup
+	for range 8 {
+		updates.Go(func() {
+			for id := range ids {
+				res := srv.do(t, "PATCH", "/public/v1/catalog/entities/service/"+id, map[string]string{"Api-Key": key}, `{"description":"updated"}`)
+				if res.status != http.StatusOK {
+					t.Errorf("update: %d %s", res.status, res.body)
+				}
+			}
+		})
+	}
+	updates.Wait()
+	written := time.Since(start)
+
+	var all []time.Duration
+	for range subs {
+		r := <-results
+		if r.err != nil || r.n != writes || r.dups != 0 || r.disorder != 0 {
+			t.Errorf("a subscriber got %d of %d events, %d twice, %d out of order: %v", r.n, writes, r.dups, r.disorder, r.err)
+		}
+		all = append(all, r.latencies...)
+	}
+	delivered := time.Since(start)
+	close(stopSampling)
+	slices.Sort(all)
+	pct := func(q float64) time.Duration {
+		if len(all) == 0 {
+			return 0
+		}
+		return all[int(q*float64(len(all)-1))].Round(time.Millisecond)
+	}
+	const mib = 1 << 20
+	t.Logf("%d subscribers x %d writes: writes took %s (%.0f/s); all %d events delivered after %s (%.0f events/s); commit-to-receipt p50 %s p99 %s max %s; server RSS idle %d MiB, subscribed %d MiB, peak %d MiB",
+		subs, writes, written.Round(time.Millisecond), float64(writes)/written.Seconds(), len(all), delivered.Round(time.Millisecond),
+		float64(len(all))/delivered.Seconds(), pct(0.5), pct(0.99), pct(1), rssIdle/mib, rssSubscribed/mib, peak.Load()/mib)
+	if peak.Load() > rssSubscribed+64*mib {
+		t.Errorf("server RSS grew from %d MiB to %d MiB under the load: not flat", rssSubscribed/mib, peak.Load()/mib)
+	}
+}
+
+// rssOf reads a process's resident set size in bytes from /proc.
+func rssOf(t *testing.T, pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Errorf("read RSS: %v", err)
+		return 0
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
 }
