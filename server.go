@@ -136,6 +136,9 @@ func serve(args []string) error {
 	case <-ctx.Done():
 	}
 	log.Info("shutting down", "grace", cfg.ShutdownGrace.String())
+	// Responses from now on say Connection: close, so clients stop reusing
+	// connections that Shutdown is about to close.
+	srv.SetKeepAlivesEnabled(false)
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
