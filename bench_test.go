@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"cartograph/cartograph"
+	"cartograph/db"
 )
 
 // benchScale is the data set's scale: BENCH_SCALE, default 1.
@@ -61,7 +62,7 @@ func benchCatalog(b *testing.B, scale string) (http.Handler, string, map[string]
 	}
 	defer costs.Close()
 	start := time.Now()
-	counts, err := testDB.Import(ctx, ents, rels, costs)
+	counts, err := testDB.Import(ctx, db.ImportSource{Entities: ents, Relations: rels, Costs: costs})
 	if err != nil {
 		b.Fatal(err)
 	}

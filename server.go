@@ -5,6 +5,7 @@
 //	go run . keys create --name N --scope read|write --role admin|user [--org O] [--expires 720h]
 //	go run . keys list | keys revoke NAME [--org O]
 //	go run . pg status | pg stop   the private PostgreSQL cluster
+//	go run . import --dir DIR [--org O]  bulk-load the benchmark catalog
 package main
 
 //go:generate go tool gqlgen generate
@@ -49,6 +50,8 @@ func run(args []string) error {
 		return keysCommand(args)
 	case "pg":
 		return pgCommand(args)
+	case "import":
+		return importCommand(args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return nil
@@ -62,6 +65,7 @@ const usage = `usage:
   cartograph keys list
   cartograph keys revoke NAME [--org ORG]
   cartograph pg status | pg stop
+  cartograph import --dir DIR [--org ORG]   load gencatalog NDJSON (see docs/benchmarks.md)
 `
 
 // serve runs the HTTP server until SIGINT or SIGTERM, then lets in-flight

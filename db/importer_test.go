@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"cartograph/cartograph"
+	"cartograph/db"
 	"cartograph/db/dbtest"
 )
 
@@ -29,8 +30,8 @@ func TestImport(t *testing.T) {
 		`{"sourceEntityId":"` + s3 + `","targetEntityId":"` + s2 + `","label":"depends_on"}`, // end skipped
 		`{"sourceEntityId":"` + s1 + `","targetEntityId":"` + p1 + `","label":"depends_on"}`, // pair not allowed
 	}, "\n")
-	counts, err := testDB.Import(ctx, strings.NewReader(entities), strings.NewReader(relations),
-		strings.NewReader(`{"catalogResourceId":"`+s1+`","date":"2026-01-01","operation":"TOTAL","cost":1.5}`))
+	counts, err := testDB.Import(ctx, db.ImportSource{Entities: strings.NewReader(entities), Relations: strings.NewReader(relations),
+		Costs: strings.NewReader(`{"catalogResourceId":"` + s1 + `","date":"2026-01-01","operation":"TOTAL","cost":1.5}`)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +50,7 @@ func TestImport(t *testing.T) {
 	// A line that fails validation aborts the whole import.
 	bad := `{"id":"20000000-0000-4000-8000-000000000001","type":"service","name":"ok"}` + "\n" +
 		`{"id":"20000000-0000-4000-8000-000000000002","type":"service","name":""}`
-	_, err = testDB.Import(ctx, strings.NewReader(bad), strings.NewReader(""), nil)
+	_, err = testDB.Import(ctx, db.ImportSource{Entities: strings.NewReader(bad), Relations: strings.NewReader("")})
 	if cartograph.ErrorCode(err) != cartograph.Invalid || !strings.Contains(err.Error(), "line 2") {
 		t.Fatalf("bad line: %v", err)
 	}
