@@ -149,13 +149,8 @@ func (s *Entities) DeleteBatch(ctx context.Context, ids []string) (int, error) {
 	if len(valid) == 0 {
 		return 0, nil
 	}
-	var n int64
-	err = inTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
-		res, err := tx.NewDelete().Model((*entityRow)(nil)).Where("org_id = ? AND id = ANY(?::uuid[])", a.OrgID, pgArray(valid)).Exec(ctx)
-		if err == nil {
-			n, _ = res.RowsAffected()
-		}
-		return err
+	n, err := execTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) (sql.Result, error) {
+		return tx.NewDelete().Model((*entityRow)(nil)).Where("org_id = ? AND id = ANY(?::uuid[])", a.OrgID, pgArray(valid)).Exec(ctx)
 	})
 	if err != nil {
 		return 0, wrap(err)

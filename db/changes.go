@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"strconv"
 	"time"
@@ -21,13 +22,27 @@ type Changes struct {
 // inTx runs fn in a transaction whose change events carry the caller's key
 // name ("system" outside a request: the CLI, migrations). Every write in
 // package db goes through it.
-func inTx(ctx context.Context, db *bun.DB, fn func(ctx context.Context, tx bun.Tx) error) error {
+func inTx(ctx context.Context, db bun.IDB, fn func(ctx context.Context, tx bun.Tx) error) error {
 	return db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		if _, err := tx.ExecContext(ctx, "SELECT set_config('cartograph.key_name', ?, true)", keyName(ctx)); err != nil {
 			return err
 		}
 		return fn(ctx, tx)
 	})
+}
+
+// execTx runs one writing statement through inTx and returns how many rows
+// it touched: the shape of most single-statement writes.
+func execTx(ctx context.Context, db bun.IDB, exec func(ctx context.Context, tx bun.Tx) (sql.Result, error)) (int64, error) {
+	var n int64
+	err := inTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
+		res, err := exec(ctx, tx)
+		if err == nil {
+			n, _ = res.RowsAffected()
+		}
+		return err
+	})
+	return n, err
 }
 
 func keyName(ctx context.Context) string {
@@ -225,16 +240,11 @@ func (s *Changes) EntitiesAsOf(ctx context.Context, ids []string, at time.Time) 
 
 // Prune deletes events older than before (retention); it returns how many.
 func (s *Changes) Prune(ctx context.Context, before time.Time) (int64, error) {
-	var n int64
-	err := inTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+	n, err := execTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) (sql.Result, error) {
 		if _, err := tx.ExecContext(ctx, "SELECT set_config('cartograph.retention', 'on', true)"); err != nil {
-			return err
+			return nil, err
 		}
-		res, err := tx.NewRaw("DELETE FROM changes WHERE at < ? AND seq IS NOT NULL", before).Exec(ctx)
-		if err == nil {
-			n, _ = res.RowsAffected()
-		}
-		return err
+		return tx.NewRaw("DELETE FROM changes WHERE at < ? AND seq IS NOT NULL", before).Exec(ctx)
 	})
 	return n, wrap(err)
 }

@@ -124,9 +124,8 @@ func (s *Configs) CreateDomain(ctx context.Context, slug string) (*cartograph.Do
 		return nil, err
 	}
 	row := &domainRow{OrgID: a.OrgID, Slug: slug}
-	err = inTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
-		_, err := tx.NewInsert().Model(row).ExcludeColumn("id", "created_at").Returning("*").Exec(ctx)
-		return err
+	_, err = execTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) (sql.Result, error) {
+		return tx.NewInsert().Model(row).ExcludeColumn("id", "created_at").Returning("*").Exec(ctx)
 	})
 	if isUniqueViolation(err, "") {
 		return nil, &cartograph.Error{Code: cartograph.Conflict, Reason: "duplicate_slug", Field: "slug",
@@ -145,13 +144,8 @@ func (s *Configs) DeleteDomain(ctx context.Context, slug string) error {
 	if err != nil {
 		return err
 	}
-	var n int64
-	err = inTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
-		res, err := tx.NewDelete().Model((*domainRow)(nil)).Where("org_id = ? AND slug = ?", a.OrgID, slug).Exec(ctx)
-		if err == nil {
-			n, _ = res.RowsAffected()
-		}
-		return err
+	n, err := execTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) (sql.Result, error) {
+		return tx.NewDelete().Model((*domainRow)(nil)).Where("org_id = ? AND slug = ?", a.OrgID, slug).Exec(ctx)
 	})
 	if isForeignKeyViolation(err) {
 		return &cartograph.Error{Code: cartograph.Unprocessable, Reason: "not_empty",
@@ -256,11 +250,10 @@ func (s *Configs) CreateConfig(ctx context.Context, domain, key string) (*cartog
 		return nil, err
 	}
 	var rows []configRow
-	err = inTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
-		_, err := tx.NewRaw(`INSERT INTO configs (org_id, domain_id, key)
+	_, err = execTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) (sql.Result, error) {
+		return tx.NewRaw(`INSERT INTO configs (org_id, domain_id, key)
 			SELECT org_id, id, ? FROM config_domains WHERE org_id = ? AND slug = ?
 			RETURNING *`, key, a.OrgID, domain).Exec(ctx, &rows)
-		return err
 	})
 	if isUniqueViolation(err, "") {
 		return nil, &cartograph.Error{Code: cartograph.Conflict, Reason: "config_already_exists", Field: "key",
@@ -281,15 +274,10 @@ func (s *Configs) DeleteConfig(ctx context.Context, domain, key string) error {
 	if err != nil {
 		return err
 	}
-	var n int64
-	err = inTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
-		res, err := tx.NewRaw(`DELETE FROM configs c USING config_domains d
+	n, err := execTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) (sql.Result, error) {
+		return tx.NewRaw(`DELETE FROM configs c USING config_domains d
 			WHERE c.org_id = ? AND d.org_id = c.org_id AND d.id = c.domain_id AND d.slug = ? AND c.key = ?`,
 			a.OrgID, domain, key).Exec(ctx)
-		if err == nil {
-			n, _ = res.RowsAffected()
-		}
-		return err
 	})
 	if err != nil {
 		return wrap(err)
@@ -367,8 +355,8 @@ func (s *Configs) CreateVersion(ctx context.Context, domain, key string, value c
 		return nil, err
 	}
 	var rows []versionRow
-	err = inTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
-		_, err := tx.NewRaw(`WITH c AS (
+	_, err = execTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) (sql.Result, error) {
+		return tx.NewRaw(`WITH c AS (
 				UPDATE configs SET last_version = last_version + 1
 				FROM config_domains d
 				WHERE configs.org_id = ? AND d.org_id = configs.org_id AND d.id = configs.domain_id
@@ -377,7 +365,6 @@ func (s *Configs) CreateVersion(ctx context.Context, domain, key string, value c
 			INSERT INTO config_versions (org_id, config_id, version, value)
 			SELECT org_id, id, last_version, ?::json FROM c
 			RETURNING *`, a.OrgID, domain, key, string(value)).Exec(ctx, &rows)
-		return err
 	})
 	if err != nil {
 		return nil, wrap(err)

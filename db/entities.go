@@ -373,13 +373,8 @@ func (s *Entities) Delete(ctx context.Context, id string) error {
 	if !cartograph.IsUUID(id) {
 		return entityNotFound
 	}
-	var n int64
-	err = inTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
-		res, err := tx.NewDelete().Model((*entityRow)(nil)).Where("org_id = ? AND id = ?", a.OrgID, id).Exec(ctx)
-		if err == nil {
-			n, _ = res.RowsAffected()
-		}
-		return err
+	n, err := execTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) (sql.Result, error) {
+		return tx.NewDelete().Model((*entityRow)(nil)).Where("org_id = ? AND id = ?", a.OrgID, id).Exec(ctx)
 	})
 	if err != nil {
 		return wrap(err)
@@ -401,11 +396,10 @@ func (s *Entities) SetMetaTags(ctx context.Context, id string, tags []cartograph
 		return nil, entityNotFound
 	}
 	var rows []entityRow
-	err = inTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
-		_, err := tx.NewUpdate().Model(&rows).
+	_, err = execTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) (sql.Result, error) {
+		return tx.NewUpdate().Model(&rows).
 			Set("meta_tags = ?::jsonb, last_changed_by = ?, updated_at = now()", mustJSON(tags), a.KeyName).
 			Where("org_id = ? AND id = ?", a.OrgID, id).Returning("*").Exec(ctx)
-		return err
 	})
 	if err != nil {
 		return nil, wrap(err)

@@ -163,9 +163,8 @@ func (k *Keys) Issue(ctx context.Context, in cartograph.NewAPIKey) (*cartograph.
 		t := time.Now().Add(*in.ExpiresIn)
 		row.ExpiresAt = &t
 	}
-	err := inTx(ctx, k.db, func(ctx context.Context, tx bun.Tx) error {
-		_, err := tx.NewInsert().Model(row).Returning("*").Exec(ctx)
-		return err
+	_, err := execTx(ctx, k.db, func(ctx context.Context, tx bun.Tx) (sql.Result, error) {
+		return tx.NewInsert().Model(row).Returning("*").Exec(ctx)
 	})
 	if isUniqueViolation(err, "api_keys_org_id_name_key") {
 		return nil, &cartograph.Error{Code: cartograph.Conflict, Field: "name",

@@ -37,15 +37,10 @@ func (s *Entities) CreateModuleSettings(ctx context.Context, in *cartograph.NewM
 		return nil, err
 	}
 	row := &moduleSettingsRow{OrgID: a.OrgID, ServiceID: in.ServiceID, Doc: in.Body, CreatedBy: a.KeyName, LastChangedBy: a.KeyName}
-	var n int64
-	err = inTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
-		res, err := tx.NewRaw(`INSERT INTO module_settings (org_id, service_id, doc, created_by, last_changed_by)
+	n, err := execTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) (sql.Result, error) {
+		return tx.NewRaw(`INSERT INTO module_settings (org_id, service_id, doc, created_by, last_changed_by)
 			SELECT org_id, id, ?::jsonb, ?, ? FROM entities WHERE org_id = ? AND id = ? AND type = 'service'
 			RETURNING *`, mustJSON(in.Body), a.KeyName, a.KeyName, a.OrgID, in.ServiceID).Exec(ctx, row)
-		if err == nil {
-			n, _ = res.RowsAffected()
-		}
-		return err
 	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, cartograph.ErrServiceNotFound(in.ServiceID)
