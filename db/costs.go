@@ -113,3 +113,29 @@ func (s *Costs) Delete(ctx context.Context, keys []cartograph.CostKey) (int, err
 	}
 	return int(n), nil
 }
+
+// costSummary describes a costs batch in its change event.
+type costSummary struct {
+	Rows      int    `json:"rows"`
+	Resources int    `json:"resources"`
+	From      string `json:"from,omitempty"`
+	To        string `json:"to,omitempty"`
+}
+
+func summariseCosts(rid, date []string, rows int) costSummary {
+	s := costSummary{Rows: rows}
+	seen := map[string]bool{}
+	for i, r := range rid {
+		if !seen[r] {
+			seen[r] = true
+			s.Resources++
+		}
+		if s.From == "" || date[i] < s.From {
+			s.From = date[i]
+		}
+		if date[i] > s.To {
+			s.To = date[i]
+		}
+	}
+	return s
+}

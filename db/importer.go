@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/uptrace/bun"
 
 	"cartograph/cartograph"
 )
@@ -56,46 +57,50 @@ func (d *DB) Import(ctx context.Context, src ImportSource) (*ImportCounts, error
 		return nil, err
 	}
 	counts := &ImportCounts{}
-	report := func(name string, rows, skipped int, start time.Time) {
-		if src.Progress != nil {
-			src.Progress(ImportPhase{Name: name, Rows: rows, Skipped: skipped, Duration: time.Since(start)})
-		}
-	}
-	conn, err := d.bun.DB.Conn(ctx)
+	// COPY runs on the transaction's own connection, so it is part of it.
+	conn, err := d.bun.Conn(ctx)
 	if err != nil {
 		return nil, wrap(err)
 	}
 	defer conn.Close()
-	err = conn.Raw(func(dc any) error {
-		pc := dc.(*stdlib.Conn).Conn()
-		return pgx.BeginFunc(ctx, pc, func(tx pgx.Tx) error {
-			if _, err := tx.Exec(ctx, "SELECT set_config('cartograph.key_name', $1, true), set_config('cartograph.bulk', 'on', true)", keyName(ctx)); err != nil {
-				return err
-			}
+	err = inTx(ctx, conn, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.ExecContext(ctx, "SELECT set_config('cartograph.bulk', 'on', true)"); err != nil {
+			return err
+		}
+		phase := func(name string, rows, skipped *int, run func() error) error {
 			start := time.Now()
-			types, err := importEntities(ctx, tx, a, src.Entities, counts)
-			if err != nil {
+			if err := run(); err != nil {
 				return err
 			}
-			report("entities", counts.Entities, counts.SkippedEntities, start)
-			start = time.Now()
-			if err := importRelations(ctx, tx, a.OrgID, src.Relations, types, counts); err != nil {
-				return err
+			if src.Progress != nil {
+				src.Progress(ImportPhase{Name: name, Rows: *rows, Skipped: *skipped, Duration: time.Since(start)})
 			}
-			report("relations", counts.Relations, counts.SkippedRelations, start)
-			if src.Costs != nil {
-				start = time.Now()
-				if err := importCosts(ctx, tx, a.OrgID, src.Costs, types, counts); err != nil {
-					return err
-				}
-				report("costs", counts.Costs, counts.SkippedCosts, start)
-			}
-			summary, _ := json.Marshal(counts)
-			_, err = tx.Exec(ctx, `INSERT INTO changes (org_id, key_name, operation, object_type, object_id, after)
-				VALUES ($1, $2, 'create', 'import', gen_random_uuid()::text, $3::jsonb)`, a.OrgID, keyName(ctx), string(summary))
+			return nil
+		}
+		var types map[string]cartograph.EntityType
+		err := phase("entities", &counts.Entities, &counts.SkippedEntities, func() (err error) {
+			types, err = importEntities(ctx, tx, conn, a, src.Entities, counts)
 			return err
 		})
+		if err != nil {
+			return err
+		}
+		err = phase("relations", &counts.Relations, &counts.SkippedRelations, func() error {
+			return importRelations(ctx, tx, conn, a.OrgID, src.Relations, types, counts)
+		})
+		if err == nil && src.Costs != nil {
+			err = phase("costs", &counts.Costs, &counts.SkippedCosts, func() error {
+				return importCosts(ctx, tx, conn, a.OrgID, src.Costs, types, counts)
+			})
+		}
+		if err != nil {
+			return err
+		}
+		return summarise(ctx, tx, a.OrgID, cartograph.OpCreate, cartograph.ObjectImport, counts)
 	})
+	if err != nil {
+		return nil, wrap(err)
+	}
 	if err != nil {
 		return nil, wrap(err)
 	}
@@ -136,10 +141,16 @@ func (l *lines) fail(err error) error {
 	return err
 }
 
-// copied returns the error of a COPY fed by l: l's own if it stopped it.
-func (l *lines) copied(err error) error {
-	if err != nil && l.err != nil {
-		return l.err
+// copyInto streams rows into a table with COPY, on the connection whose
+// transaction is open, and returns the error that stopped the source, if
+// one did (COPY reports a source's error as its own).
+func copyInto(ctx context.Context, conn bun.Conn, table string, columns []string, in *lines, next func() ([]any, error)) error {
+	err := conn.Raw(func(dc any) error {
+		_, err := dc.(*stdlib.Conn).Conn().CopyFrom(ctx, pgx.Identifier{table}, columns, pgx.CopyFromFunc(next))
+		return err
+	})
+	if err != nil && in.err != nil {
+		return in.err
 	}
 	return err
 }
@@ -151,13 +162,13 @@ var entityCopyColumns = []string{"org_id", "id", "type", "name", "description", 
 // importEntities validates each entity line and copies it into a staging
 // table, then inserts what breaks no uniqueness rule. It returns the types
 // of the entities inserted.
-func importEntities(ctx context.Context, tx pgx.Tx, a *cartograph.Actor, r io.Reader, counts *ImportCounts) (map[string]cartograph.EntityType, error) {
-	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE import_entities (LIKE entities INCLUDING DEFAULTS) ON COMMIT DROP`); err != nil {
+func importEntities(ctx context.Context, tx bun.Tx, conn bun.Conn, a *cartograph.Actor, r io.Reader, counts *ImportCounts) (map[string]cartograph.EntityType, error) {
+	if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE import_entities (LIKE entities INCLUDING DEFAULTS) ON COMMIT DROP`); err != nil {
 		return nil, err
 	}
 	in := newLines(r)
 	staged := 0
-	_, err := tx.CopyFrom(ctx, pgx.Identifier{"import_entities"}, entityCopyColumns, pgx.CopyFromFunc(func() ([]any, error) {
+	err := copyInto(ctx, conn, "import_entities", entityCopyColumns, in, func() ([]any, error) {
 		line, ok := in.next()
 		if !ok {
 			return nil, in.sc.Err()
@@ -170,24 +181,17 @@ func importEntities(ctx context.Context, tx pgx.Tx, a *cartograph.Actor, r io.Re
 		return []any{row.OrgID, row.ID, row.Type, row.Name, row.Description, row.Tags, mustJSON(row.MetaTags), mustJSON(row.Links),
 			mustJSON(row.Permissions), row.GeneralAccess, row.Origin, row.CreatedBy, row.LastChangedBy, row.Provider, row.ProviderType,
 			row.ProviderResourceKey, row.ProviderResourceType, row.ProviderAccountID, row.Location, mustJSON(row.Attrs), row.SearchText}, nil
-	}))
-	if err = in.copied(err); err != nil {
-		return nil, err
-	}
-	rows, err := tx.Query(ctx, `INSERT INTO entities SELECT * FROM import_entities ON CONFLICT DO NOTHING RETURNING id::text, type`)
+	})
 	if err != nil {
 		return nil, err
 	}
-	types := make(map[string]cartograph.EntityType, staged)
-	for rows.Next() {
-		var id, typ string
-		if err := rows.Scan(&id, &typ); err != nil {
-			return nil, err
-		}
-		types[id] = cartograph.EntityType(typ)
-	}
-	if err := rows.Err(); err != nil {
+	var inserted []struct{ ID, Type string }
+	if err := tx.NewRaw(`INSERT INTO entities SELECT * FROM import_entities ON CONFLICT DO NOTHING RETURNING id, type`).Scan(ctx, &inserted); err != nil {
 		return nil, err
+	}
+	types := make(map[string]cartograph.EntityType, len(inserted))
+	for _, e := range inserted {
+		types[e.ID] = cartograph.EntityType(e.Type)
 	}
 	counts.Entities, counts.SkippedEntities = len(types), staged-len(types)
 	return types, nil
@@ -225,13 +229,13 @@ func importEntity(a *cartograph.Actor, line []byte) (*entityRow, error) {
 // importRelations copies the relations whose ends were imported and whose
 // pair is allowed into a staging table, then inserts them, skipping
 // duplicates.
-func importRelations(ctx context.Context, tx pgx.Tx, org string, r io.Reader, types map[string]cartograph.EntityType, counts *ImportCounts) error {
-	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE import_relations (source_id text, target_id text, label text) ON COMMIT DROP`); err != nil {
+func importRelations(ctx context.Context, tx bun.Tx, conn bun.Conn, org string, r io.Reader, types map[string]cartograph.EntityType, counts *ImportCounts) error {
+	if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE import_relations (source_id text, target_id text, label text) ON COMMIT DROP`); err != nil {
 		return err
 	}
 	in := newLines(r)
 	staged := 0
-	_, err := tx.CopyFrom(ctx, pgx.Identifier{"import_relations"}, []string{"source_id", "target_id", "label"}, pgx.CopyFromFunc(func() ([]any, error) {
+	err := copyInto(ctx, conn, "import_relations", []string{"source_id", "target_id", "label"}, in, func() ([]any, error) {
 		for {
 			line, ok := in.next()
 			if !ok {
@@ -252,28 +256,29 @@ func importRelations(ctx context.Context, tx pgx.Tx, org string, r io.Reader, ty
 			staged++
 			return []any{rel.SourceEntityID, rel.TargetEntityID, rel.Label}, nil
 		}
-	}))
-	if err = in.copied(err); err != nil {
-		return err
-	}
-	tag, err := tx.Exec(ctx, `INSERT INTO relations (org_id, source_id, target_id, label)
-		SELECT $1, source_id::uuid, target_id::uuid, label FROM import_relations ON CONFLICT DO NOTHING`, org)
+	})
 	if err != nil {
 		return err
 	}
-	counts.Relations = int(tag.RowsAffected())
+	res, err := tx.NewRaw(`INSERT INTO relations (org_id, source_id, target_id, label)
+		SELECT ?, source_id::uuid, target_id::uuid, label FROM import_relations ON CONFLICT DO NOTHING`, org).Exec(ctx)
+	if err != nil {
+		return err
+	}
+	n, _ := res.RowsAffected()
+	counts.Relations = int(n)
 	counts.SkippedRelations += staged - counts.Relations
 	return nil
 }
 
 // importCosts copies the cost rows of imported resources into a staging
 // table, then upserts them by (resource, date, operation).
-func importCosts(ctx context.Context, tx pgx.Tx, org string, r io.Reader, types map[string]cartograph.EntityType, counts *ImportCounts) error {
-	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE import_costs (resource_id text, date text, operation text, cost text) ON COMMIT DROP`); err != nil {
+func importCosts(ctx context.Context, tx bun.Tx, conn bun.Conn, org string, r io.Reader, types map[string]cartograph.EntityType, counts *ImportCounts) error {
+	if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE import_costs (resource_id text, date text, operation text, cost text) ON COMMIT DROP`); err != nil {
 		return err
 	}
 	in := newLines(r)
-	_, err := tx.CopyFrom(ctx, pgx.Identifier{"import_costs"}, []string{"resource_id", "date", "operation", "cost"}, pgx.CopyFromFunc(func() ([]any, error) {
+	err := copyInto(ctx, conn, "import_costs", []string{"resource_id", "date", "operation", "cost"}, in, func() ([]any, error) {
 		for {
 			line, ok := in.next()
 			if !ok {
@@ -289,16 +294,17 @@ func importCosts(ctx context.Context, tx pgx.Tx, org string, r io.Reader, types 
 			}
 			return []any{c.ResourceID, c.Date, c.Operation, c.Cost}, nil
 		}
-	}))
-	if err = in.copied(err); err != nil {
-		return err
-	}
-	tag, err := tx.Exec(ctx, `INSERT INTO costs (org_id, resource_id, date, operation, cost)
-		SELECT DISTINCT ON (resource_id, date, operation) $1, resource_id::uuid, date::date, operation, cost::numeric(14,4) FROM import_costs
-		ON CONFLICT (org_id, resource_id, date, operation) DO UPDATE SET cost = EXCLUDED.cost`, org)
+	})
 	if err != nil {
 		return err
 	}
-	counts.Costs = int(tag.RowsAffected())
+	res, err := tx.NewRaw(`INSERT INTO costs (org_id, resource_id, date, operation, cost)
+		SELECT DISTINCT ON (resource_id, date, operation) ?, resource_id::uuid, date::date, operation, cost::numeric(14,4) FROM import_costs
+		ON CONFLICT (org_id, resource_id, date, operation) DO UPDATE SET cost = EXCLUDED.cost`, org).Exec(ctx)
+	if err != nil {
+		return err
+	}
+	n, _ := res.RowsAffected()
+	counts.Costs = int(n)
 	return nil
 }
