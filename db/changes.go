@@ -225,48 +225,48 @@ func (s *Changes) Prune(ctx context.Context, before time.Time) (int64, error) {
 
 // Matching returns which of the changed entities match q: ids of entities
 // created or updated, matched as they are now, and seqs of delete events,
-// matched against the state the delete recorded. The subscription hub asks
-// once per batch of events and distinct filter.
+// matched against the state the delete recorded, in one statement. The
+// subscription hub asks once per batch of events and distinct filter.
 func (s *Entities) Matching(ctx context.Context, q cartograph.EntityQuery, ids []string, deletes []int64) (map[string]bool, error) {
 	a, err := cartograph.CanRead(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]bool{}
+	var parts []*bun.SelectQuery
 	if len(ids) > 0 {
-		var found []string
-		sel := s.db.NewSelect().Model((*entityRow)(nil)).Column("e.id").
-			Where("e.org_id = ? AND e.id = ANY(?::uuid[])", a.OrgID, pgArray(ids))
-		if err := whereQuery(sel, q); err != nil {
-			return nil, err
-		}
-		if err := sel.Scan(ctx, &found); err != nil {
-			return nil, wrap(err)
-		}
-		for _, id := range found {
-			out[id] = true
-		}
+		parts = append(parts, s.db.NewSelect().Model((*entityRow)(nil)).Column("e.id").
+			Where("e.org_id = ? AND e.id = ANY(?::uuid[])", a.OrgID, pgArray(ids)))
 	}
 	if len(deletes) > 0 {
 		seqs := make([]string, len(deletes))
 		for i, n := range deletes {
 			seqs[i] = strconv.FormatInt(n, 10)
 		}
-		var found []string
-		sel := s.db.NewSelect().
+		parts = append(parts, s.db.NewSelect().
 			TableExpr("changes AS c").
 			TableExpr("jsonb_populate_record(null::entities, c.before || jsonb_build_object('org_id', c.org_id)) AS e").
 			ColumnExpr("e.id").
-			Where("c.org_id = ? AND c.seq = ANY(?::bigint[])", a.OrgID, pgArray(seqs))
-		if err := whereQuery(sel, q); err != nil {
+			Where("c.org_id = ? AND c.seq = ANY(?::bigint[])", a.OrgID, pgArray(seqs)))
+	}
+	out := map[string]bool{}
+	if len(parts) == 0 {
+		return out, nil
+	}
+	for _, p := range parts {
+		if err := whereQuery(p, q); err != nil {
 			return nil, err
 		}
-		if err := sel.Scan(ctx, &found); err != nil {
-			return nil, wrap(err)
-		}
-		for _, id := range found {
-			out[id] = true
-		}
+	}
+	sel := parts[0]
+	if len(parts) == 2 {
+		sel = sel.UnionAll(parts[1])
+	}
+	var found []string
+	if err := sel.Scan(ctx, &found); err != nil {
+		return nil, wrap(err)
+	}
+	for _, id := range found {
+		out[id] = true
 	}
 	return out, nil
 }

@@ -39,3 +39,32 @@ func TestPruneKeepsAsOfWorking(t *testing.T) {
 		t.Errorf("asOf after the cutoff = %+v %v, want v1", got[e.ID], err)
 	}
 }
+
+// TestMatchingLiveAndDeleted matches a filter against a live entity and a
+// deleted one (by its delete event) in one call, as the subscription hub does.
+func TestMatchingLiveAndDeleted(t *testing.T) {
+	ctx := dbtest.As(t.Context(), dbtest.UniqueOrg("matching"), cartograph.ScopeWrite, cartograph.RoleUser)
+	create := func(name string) string {
+		e, err := testDB.Entities.Create(ctx, cartograph.EntityInput{Type: cartograph.Service,
+			Fields: map[string]json.RawMessage{"name": json.RawMessage(`"` + name + `"`)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e.ID
+	}
+	live, gone := create("live"), create("gone")
+	if err := testDB.Entities.Delete(ctx, gone); err != nil {
+		t.Fatal(err)
+	}
+	deletes, _, err := testDB.Changes.List(ctx, cartograph.ChangeQuery{About: gone, Operations: []cartograph.ChangeOp{cartograph.OpDelete}, Limit: 1})
+	if err != nil || len(deletes) != 1 {
+		t.Fatalf("delete event: %v %v", deletes, err)
+	}
+	for _, tc := range []struct{ name, want string }{{"gone", gone}, {"live", live}} {
+		q := cartograph.EntityQuery{Filters: []cartograph.Filter{{Op: cartograph.OpEq, Field: "name", Value: tc.name}}}
+		got, err := testDB.Entities.Matching(ctx, q, []string{live}, []int64{deletes[0].Seq})
+		if err != nil || len(got) != 1 || !got[tc.want] {
+			t.Errorf("name = %s: matched %v %v, want only %s", tc.name, got, err, tc.want)
+		}
+	}
+}
