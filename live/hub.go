@@ -97,15 +97,16 @@ func (s *Subscription) send(e *Event) bool {
 	}
 }
 
-func (s *Subscription) close(err error) bool {
+// close ends the subscription once, with err as its reason.
+func (s *Subscription) close(err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return false
+		return
 	}
 	s.closed, s.err = true, err
 	close(s.c)
-	return true
+	metrics.Subscriptions(-1)
 }
 
 // Hub is one process's subscription fan-out. It starts listening with its
@@ -169,9 +170,7 @@ func (h *Hub) remove(s *Subscription, err error) {
 	h.mu.Lock()
 	delete(h.subs, s)
 	h.mu.Unlock()
-	if s.close(err) {
-		metrics.Subscriptions(-1)
-	}
+	s.close(err)
 }
 
 // Close stops listening and ends every subscription.
@@ -186,57 +185,66 @@ func (h *Hub) Close() {
 	h.subs = map[*Subscription]struct{}{}
 	h.mu.Unlock()
 	for s := range subs {
-		if s.close(nil) {
-			metrics.Subscriptions(-1)
-		}
+		s.close(nil)
 	}
 }
 
 // run listens until ctx ends, reconnecting after a lost connection and
-// catching up from the last delivered seq each time.
+// catching up from the last delivered seq each time. The first connection
+// decides whether the hub serves at all (started, err).
 func (h *Hub) run(ctx context.Context) {
 	defer close(h.done)
-	first := true
-	backoff := 100 * time.Millisecond
-	for ctx.Err() == nil {
-		l, err := h.store.Listen(ctx)
-		if err == nil && first {
-			var last int64
-			if last, err = h.store.Changes.Latest(ctx); err == nil {
-				h.mu.Lock()
-				h.last = last
-				h.mu.Unlock()
-			} else {
-				_ = l.Close(context.Background())
-			}
-		}
-		if err != nil {
-			if first {
-				h.mu.Lock()
-				h.err = err
-				h.mu.Unlock()
-				close(h.started)
-				h.log.Error("subscriptions: cannot listen for changes", "err", err)
-				return
-			}
-			h.log.Warn("subscriptions: listen failed; retrying", "err", err, "in", backoff.String())
-			select {
-			case <-ctx.Done():
-			case <-time.After(backoff):
-			}
-			backoff = min(2*backoff, 5*time.Second)
-			continue
-		}
-		if first {
-			first = false
-			close(h.started)
-		}
-		backoff = 100 * time.Millisecond
+	l, err := h.begin(ctx)
+	h.mu.Lock()
+	h.err = err
+	h.mu.Unlock()
+	close(h.started)
+	if err != nil {
+		h.log.Error("subscriptions: cannot listen for changes", "err", err)
+		return
+	}
+	for l != nil {
 		h.catchUp(ctx)
-		err = h.listen(ctx, l)
+		err := h.listen(ctx, l)
 		_ = l.Close(context.Background())
-		if ctx.Err() == nil {
-			h.log.Warn("subscriptions: lost the listener connection; reconnecting", "err", err)
+		if ctx.Err() != nil {
+			return
+		}
+		h.log.Warn("subscriptions: lost the listener connection; reconnecting", "err", err)
+		l = h.reconnect(ctx)
+	}
+}
+
+// begin opens the listener and notes the newest seq: subscriptions start
+// after it.
+func (h *Hub) begin(ctx context.Context) (*db.Listener, error) {
+	l, err := h.store.Listen(ctx)
+	if err != nil {
+		return nil, err
+	}
+	last, err := h.store.Changes.Latest(ctx)
+	if err != nil {
+		_ = l.Close(context.Background())
+		return nil, err
+	}
+	h.mu.Lock()
+	h.last = last
+	h.mu.Unlock()
+	return l, nil
+}
+
+// reconnect opens a new listener, retrying with backoff; nil once ctx ends.
+func (h *Hub) reconnect(ctx context.Context) *db.Listener {
+	for backoff := 100 * time.Millisecond; ; backoff = min(2*backoff, 5*time.Second) {
+		l, err := h.store.Listen(ctx)
+		if err == nil {
+			return l
+		}
+		h.log.Warn("subscriptions: listen failed; retrying", "err", err, "in", backoff.String())
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(backoff):
 		}
 	}
 }
