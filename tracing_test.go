@@ -2,8 +2,10 @@ package main
 
 import (
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -76,18 +78,10 @@ func (c *collector) trace(t *testing.T, root string, want ...string) map[string]
 			return byName
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no %q span in the trace of %q after 10 s; spans: %v", missing, root, keys(byName))
+			t.Fatalf("no %q span in the trace of %q after 10 s; spans: %v", missing, root, slices.Collect(maps.Keys(byName)))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-}
-
-func keys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
 }
 
 // TestTracesExportedOverOTLP runs the real server with
@@ -141,7 +135,7 @@ func TestTracesExportedOverOTLP(t *testing.T) {
 		loaded = loaded || strings.HasPrefix(name, "prefetch ") || strings.HasPrefix(name, "load ")
 	}
 	if !loaded {
-		t.Errorf("no dataloader batch span in the trace: %v", keys(spans))
+		t.Errorf("no dataloader batch span in the trace: %v", slices.Collect(maps.Keys(spans)))
 	}
 	if got := attr(spans["POST graphql"][0], "url.path"); got != "/graphql" {
 		t.Errorf("HTTP span url.path = %q", got)

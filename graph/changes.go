@@ -17,7 +17,7 @@ import (
 // changePage reads a page of the change log for the history and changes
 // queries.
 func changePage(ctx context.Context, store *db.DB, q cartograph.ChangeQuery, first *int, after *string, newestFirst *bool) (*model.ChangePage, error) {
-	q.Limit = deref(first, 20)
+	q.Limit = deref(first, defaultPageSize)
 	q.NewestFirst = deref(newestFirst, false)
 	var err error
 	if q.After, err = cartograph.ParseCursor(deref(after, "")); err != nil {

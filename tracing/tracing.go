@@ -39,18 +39,18 @@ var (
 // Enabled reports whether Setup installed an exporter.
 func Enabled() bool { return enabled.Load() }
 
-// Configured reports whether the environment asks for traces.
-func Configured() bool {
+// configured reports whether the environment asks for traces.
+func configured() bool {
 	return os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT") != "" || os.Getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") != ""
 }
 
 // Setup installs the OTLP/HTTP exporter and the W3C trace-context propagator
-// when Configured; otherwise it does nothing. The exporter reads the standard
+// when configured; otherwise it does nothing. The exporter reads the standard
 // OTEL_* variables (endpoint, headers, timeout; OTEL_SERVICE_NAME defaults to
 // "cartograph"; OTEL_TRACES_SAMPLER picks the sampler). The returned function
 // flushes pending spans and turns tracing off again.
 func Setup(ctx context.Context) (shutdown func(context.Context) error, err error) {
-	if !Configured() {
+	if !configured() {
 		return func(context.Context) error { return nil }, nil
 	}
 	exp, err := otlptracehttp.New(ctx)
