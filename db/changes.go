@@ -93,6 +93,14 @@ func (r *changeRow) change() *cartograph.Change {
 	return c
 }
 
+func changesOf(rows []changeRow) []*cartograph.Change {
+	out := make([]*cartograph.Change, len(rows))
+	for i := range rows {
+		out[i] = rows[i].change()
+	}
+	return out
+}
+
 func nullJSON(b json.RawMessage) json.RawMessage {
 	if len(b) == 0 || string(b) == "null" {
 		return nil
@@ -146,11 +154,7 @@ func (s *Changes) List(ctx context.Context, q cartograph.ChangeQuery) ([]*cartog
 	if more {
 		rows = rows[:q.Limit]
 	}
-	out := make([]*cartograph.Change, len(rows))
-	for i := range rows {
-		out[i] = rows[i].change()
-	}
-	return out, more, nil
+	return changesOf(rows), more, nil
 }
 
 // Since returns up to limit events of every org past seq, in order: what a
@@ -162,11 +166,7 @@ func (s *Changes) Since(ctx context.Context, seq int64, limit int) ([]*cartograp
 	if err != nil {
 		return nil, wrap(err)
 	}
-	out := make([]*cartograph.Change, len(rows))
-	for i := range rows {
-		out[i] = rows[i].change()
-	}
-	return out, nil
+	return changesOf(rows), nil
 }
 
 // Latest returns the newest seq, 0 for an empty log.
@@ -187,29 +187,26 @@ func (s *Changes) EntitiesAsOf(ctx context.Context, ids []string, at time.Time) 
 		return nil, err
 	}
 	var rows []entityRow
-	err = s.db.NewRaw(`SELECT e.* FROM unnest(?::uuid[]) AS i(id)
-		LEFT JOIN entities cur ON cur.org_id = ? AND cur.id = i.id
-		LEFT JOIN LATERAL (
-			SELECT jsonb_merge(before ORDER BY seq DESC) AS undo, bool_or(operation = 'create') AS born
+	// One pass over each entity's events: those after at are undone, the
+	// newest one up to at gives updatedAt.
+	err = s.db.NewRaw(`SELECT e.* FROM unnest(?0::uuid[]) AS i(id)
+		LEFT JOIN entities cur ON cur.org_id = ?1 AND cur.id = i.id
+		CROSS JOIN LATERAL (
+			SELECT count(*) FILTER (WHERE at > ?2) AS later,
+			       jsonb_merge(before ORDER BY seq DESC) FILTER (WHERE at > ?2) AS undo,
+			       bool_or(operation = 'create') FILTER (WHERE at > ?2) AS born,
+			       max(at) FILTER (WHERE at <= ?2) AS last_at
 			FROM changes
-			WHERE org_id = ? AND object_id = i.id::text AND object_type = 'entity' AND at > ? AND seq IS NOT NULL
-			HAVING count(*) > 0) later ON true
-		LEFT JOIN LATERAL (
-			SELECT max(at) AS at FROM changes
-			WHERE org_id = ? AND object_id = i.id::text AND object_type = 'entity' AND at <= ? AND seq IS NOT NULL) last ON true
+			WHERE org_id = ?1 AND object_id = i.id::text AND object_type = 'entity' AND seq IS NOT NULL) h
 		CROSS JOIN LATERAL jsonb_populate_record(null::entities,
-			coalesce(to_jsonb(cur), '{}') || coalesce(later.undo, '{}') ||
-			jsonb_build_object('org_id', ?::text, 'search_text', '', 'updated_at', coalesce(last.at, cur.updated_at))) e
-		WHERE (cur.id IS NOT NULL OR later.undo IS NOT NULL) AND NOT coalesce(later.born, false)`,
-		pgArray(ids), a.OrgID, a.OrgID, at, a.OrgID, at, a.OrgID).Scan(ctx, &rows)
+			coalesce(to_jsonb(cur), '{}') || h.undo ||
+			jsonb_build_object('org_id', ?1::text, 'search_text', '', 'updated_at', coalesce(h.last_at, cur.updated_at))) e
+		WHERE (cur.id IS NOT NULL OR h.later > 0) AND NOT coalesce(h.born, false)`,
+		pgArray(ids), a.OrgID, at).Scan(ctx, &rows)
 	if err != nil {
 		return nil, wrap(err)
 	}
-	out := make(map[string]*cartograph.Entity, len(rows))
-	for i := range rows {
-		out[rows[i].ID] = rows[i].entity()
-	}
-	return out, nil
+	return entitiesByID(rows), nil
 }
 
 // Prune deletes events older than before (retention); it returns how many.

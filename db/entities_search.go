@@ -170,9 +170,14 @@ func (s *Entities) ByIDs(ctx context.Context, ids []string) (map[string]*cartogr
 	if err := s.db.NewSelect().Model(&rows).Where("e.org_id = ? AND e.id = ANY(?::uuid[])", a.OrgID, pgArray(ids)).Scan(ctx); err != nil {
 		return nil, wrap(err)
 	}
+	return entitiesByID(rows), nil
+}
+
+// entitiesByID maps rows to entities by id.
+func entitiesByID(rows []entityRow) map[string]*cartograph.Entity {
 	out := make(map[string]*cartograph.Entity, len(rows))
 	for i := range rows {
 		out[rows[i].ID] = rows[i].entity()
 	}
-	return out, nil
+	return out
 }
