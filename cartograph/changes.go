@@ -74,13 +74,10 @@ type ChangeQuery struct {
 // MaxChangePage is the largest page of the change log.
 const MaxChangePage = 1000
 
-// Validate checks the query's page size.
+// Validate checks the query's page size (ParseCursor checks After).
 func (q *ChangeQuery) Validate() error {
 	if q.Limit < 0 || q.Limit > MaxChangePage {
 		return &Error{Code: Invalid, Field: "first", Message: "first must be between 0 and " + strconv.Itoa(MaxChangePage)}
-	}
-	if q.After < 0 {
-		return &Error{Code: Invalid, Field: "after", Message: "after must be a cursor from a previous page"}
 	}
 	return nil
 }

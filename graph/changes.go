@@ -60,10 +60,16 @@ func asOf[T model.Entity](ctx context.Context, id string, t time.Time) (T, error
 	return typed, nil
 }
 
-// subscribe registers a subscription with the hub and streams its events as
-// GraphQL Changes until the client leaves or the hub drops it; a drop ends
-// the stream with the hub's error (see subscriptionEnd).
+// subscribe registers a subscription to the caller's org's changes with the
+// hub and streams its events as GraphQL Changes until the client leaves or
+// the hub drops it; a drop ends the stream with the hub's error (see
+// subscriptionEnd).
 func (r *Resolver) subscribe(ctx context.Context, spec live.Spec) (<-chan *model.Change, error) {
+	a, err := cartograph.CanRead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	spec.OrgID = a.OrgID
 	if r.Hub == nil {
 		return nil, cartograph.Errorf(cartograph.Unavailable, "subscriptions are not served by this handler")
 	}

@@ -69,15 +69,11 @@ func (r *serviceResolver) AsOf(ctx context.Context, obj *model.Service, time tim
 }
 
 func (r *subscriptionResolver) EntityChanged(ctx context.Context, where map[string]any, types []cartograph.EntityType) (<-chan *model.Change, error) {
-	a, err := cartograph.CanRead(ctx)
-	if err != nil {
-		return nil, err
-	}
 	f, err := whereFilter(where)
 	if err != nil {
 		return nil, err
 	}
-	spec := live.Spec{OrgID: a.OrgID, Accept: func(c *cartograph.Change) bool {
+	spec := live.Spec{Accept: func(c *cartograph.Change) bool {
 		return c.ObjectType == cartograph.ObjectEntity && (len(types) == 0 || slices.Contains(types, cartograph.EntityType(c.EntityType)))
 	}}
 	if f != nil {
@@ -88,24 +84,16 @@ func (r *subscriptionResolver) EntityChanged(ctx context.Context, where map[stri
 }
 
 func (r *subscriptionResolver) RelationChanged(ctx context.Context, entityID *string, labels []string) (<-chan *model.Change, error) {
-	a, err := cartograph.CanRead(ctx)
-	if err != nil {
-		return nil, err
-	}
 	id := deref(entityID, "")
-	return r.subscribe(ctx, live.Spec{OrgID: a.OrgID, Accept: func(c *cartograph.Change) bool {
+	return r.subscribe(ctx, live.Spec{Accept: func(c *cartograph.Change) bool {
 		return c.ObjectType == cartograph.ObjectRelation && (id == "" || c.Concerns(id)) &&
 			(len(labels) == 0 || slices.Contains(labels, c.EntityType))
 	}})
 }
 
 func (r *subscriptionResolver) ConfigChanged(ctx context.Context, domain string, key *string) (<-chan *model.Change, error) {
-	a, err := cartograph.CanRead(ctx)
-	if err != nil {
-		return nil, err
-	}
 	k := deref(key, "")
-	return r.subscribe(ctx, live.Spec{OrgID: a.OrgID, Accept: func(c *cartograph.Change) bool {
+	return r.subscribe(ctx, live.Spec{Accept: func(c *cartograph.Change) bool {
 		switch c.ObjectType {
 		case cartograph.ObjectDomain:
 			return k == "" && len(c.Refs) > 0 && c.Refs[0] == domain
