@@ -77,10 +77,12 @@ func (c *wsClient) subscribe(ctx context.Context, id, query string) error {
 type event struct {
 	sub string
 	changeJSON
-	errors []struct {
-		Message    string
-		Extensions struct{ Code, Reason string }
-	}
+	errors []wsError
+}
+
+type wsError struct {
+	Message    string
+	Extensions struct{ Code, Reason string }
 }
 
 // next reads until a next (or error/complete) message arrives.
@@ -91,10 +93,7 @@ func (c *wsClient) next(ctx context.Context) (event, string, error) {
 	}
 	var body struct {
 		Data   map[string]changeJSON
-		Errors []struct {
-			Message    string
-			Extensions struct{ Code, Reason string }
-		}
+		Errors []wsError
 	}
 	_ = json.Unmarshal(m.Payload, &body)
 	e := event{sub: m.ID, errors: body.Errors}
