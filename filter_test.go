@@ -126,14 +126,22 @@ func TestFilters(t *testing.T) {
 			}
 		})
 	}
-	// every and none (GraphQL only): every over no environments holds.
-	for _, tc := range []struct{ where, want string }{
-		{`{relation: "environments", every: {field: "name", contains: "prod"}}`, "s2,s4"},
-		{`{relation: "environments", none: {relation: "resources", some: {field: "provider", eq: "GCP"}}}`, "s3,s4"},
-		{`{relation: "environments", some: {and: [{field: "name", contains: "prod"}, {relation: "resources", every: {field: "provider", eq: "AWS"}}]}}`, "s3"},
+	// Quantifiers scope several conditions to one related entity; every over
+	// no environments holds. REST spells them as operators on a relation column.
+	for _, tc := range []struct{ where, rest, want string }{
+		{`{relation: "environments", every: {field: "name", contains: "prod"}}`,
+			`{"column":"environments","operator":"every","value":` + leaf("name", "contains", `"prod"`) + `}`, "s2,s4"},
+		{`{relation: "environments", none: {relation: "resources", some: {field: "provider", eq: "GCP"}}}`,
+			`{"column":"environments","operator":"none","value":` + leaf("resources.provider", "eq", `"GCP"`) + `}`, "s3,s4"},
+		{`{relation: "environments", some: {and: [{field: "name", contains: "prod"}, {relation: "resources", every: {field: "provider", eq: "AWS"}}]}}`,
+			`{"column":"environments","operator":"some","value":{"and":[` + leaf("name", "contains", `"prod"`) +
+				`,{"column":"resources","operator":"every","value":` + leaf("provider", "eq", `"AWS"`) + `}]}}`, "s3"},
 	} {
 		if got := strings.Join(c.gqlWhere(t, tc.where), ","); got != tc.want {
 			t.Errorf("%s = %s, want %s", tc.where, got, tc.want)
+		}
+		if _, names := c.queryBuilder(t, `{"schemaIdentifier":"schema-service","pageSize":100,"filter":`+tc.rest+`}`); strings.Join(names, ",") != tc.want {
+			t.Errorf("REST %s = %v, want %s", tc.rest, names, tc.want)
 		}
 	}
 	// Relation fields take where too.
@@ -180,6 +188,8 @@ func TestQueryBuilderErrors(t *testing.T) {
 		{"bad range", `{"schemaIdentifier":"schema-service","dateRange":{"from":"2026-02-01","to":"2026-01-01"}}`, "to must not be before from"},
 		{"unknown sort", `{"schemaIdentifier":"schema-service","sort":{"property":"color"}}`, "color"},
 		{"ilike ending in an escape", `{"schemaIdentifier":"schema-service","filter":{"column":"name","operator":"ilike","value":"a\\"}}`, "escape character"},
+		{"some on a field", `{"schemaIdentifier":"schema-service","filter":{"column":"name","operator":"some","value":{"column":"name","operator":"eq","value":"x"}}}`, `unknown relation \"name\"`},
+		{"some without a filter", `{"schemaIdentifier":"schema-service","filter":{"column":"environments","operator":"some","value":"x"}}`, "must be an object"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			wantCatalogError(t, c.call(t, "POST", "/public/v1/query-builder", tc.body), 400, tc.want)

@@ -14,7 +14,8 @@ import (
 
 // queryOperators are the operators the query builder takes (CONTRACT.md §4,
 // plus contains and startsWith).
-var queryOperators = []string{"eq", "ne", "in", "nin", "ilike", "gt", "gte", "lt", "lte", "exists", "contains", "startsWith"}
+var queryOperators = []string{"eq", "ne", "in", "nin", "ilike", "gt", "gte", "lt", "lte", "exists", "contains", "startsWith",
+	"some", "every", "none"}
 
 // maxFilterNesting bounds and/or/not nesting of a query-builder filter.
 const maxFilterNesting = 20
@@ -22,7 +23,10 @@ const maxFilterNesting = 20
 // parseQueryFilter reads {column, operator, value}, {and: [...]},
 // {or: [...]} or {not: {...}}, nested. A dotted column walks relations
 // ("environments.resources.provider": some environment has some resource
-// whose provider matches); "metaTags.<name>" names a meta tag.
+// whose provider matches); "metaTags.<name>" names a meta tag. The operators
+// some, every and none take a relation column and a filter as value, so one
+// related entity can be required to match several conditions at once
+// ({column: "environments", operator: "some", value: {and: [...]}}).
 func parseQueryFilter(raw json.RawMessage, nesting int) (cartograph.Filter, error) {
 	bad := func(format string, args ...any) (cartograph.Filter, error) {
 		return cartograph.Filter{}, &cartograph.Error{Code: cartograph.Invalid, Field: "filter", Message: "filter: " + fmt.Sprintf(format, args...)}
@@ -84,6 +88,16 @@ func parseQueryFilter(raw json.RawMessage, nesting int) (cartograph.Filter, erro
 		return bad("column %q walks more than %d relations", *leaf.Column, cartograph.MaxFilterDepth)
 	}
 	f := cartograph.Filter{Op: cartograph.FilterOp(*leaf.Operator), Field: field, Value: leaf.Value}
+	if quantifier := f.Op; quantifier == cartograph.OpSome || quantifier == cartograph.OpEvery || quantifier == cartograph.OpNone {
+		if field == "" || strings.HasPrefix(field, "metaTags.") {
+			return bad("%s takes a relation column, not %q", quantifier, *leaf.Column)
+		}
+		inner, err := parseQueryFilter(node["value"], nesting+1)
+		if err != nil {
+			return inner, err
+		}
+		f = cartograph.Filter{Op: quantifier, Field: field, Children: []cartograph.Filter{inner}}
+	}
 	for i := len(path) - 1; i >= 0; i-- {
 		f = cartograph.Filter{Op: cartograph.OpSome, Field: path[i], Children: []cartograph.Filter{f}}
 	}
