@@ -113,6 +113,7 @@ func serve(args []string) error {
 	}
 
 	metrics.RegisterPool(store.Bun().DB)
+	go store.WatchKeys(ctx, log)
 	hub := live.New(store, log)
 	defer hub.Close()
 	if cfg.ChangeRetention > 0 {

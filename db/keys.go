@@ -17,7 +17,8 @@ import (
 // Keys stores API keys: only the SHA-256 hash of each secret and a short
 // display prefix, never the secret itself.
 type Keys struct {
-	db *bun.DB
+	db    *bun.DB
+	cache keyCache // on while DB.WatchKeys runs
 }
 
 // Key format: "c8ak_" and 40 base62 characters (238 bits of randomness).
@@ -72,42 +73,57 @@ func utcPtr(t *time.Time) *time.Time {
 
 // Authenticate returns the caller a secret stands for. It returns
 // Unauthenticated when the secret is malformed, unknown, expired or revoked.
+// While DB.WatchKeys runs, a key seen before costs no statement (but one a
+// minute to keep last_used_at).
 func (k *Keys) Authenticate(ctx context.Context, secret string) (*cartograph.Actor, error) {
 	if !wellFormed(secret) {
 		return nil, cartograph.Errorf(cartograph.Unauthenticated, "The API key is malformed")
 	}
 	sum := sha256.Sum256([]byte(secret))
-	var row apiKeyRow
-	err := k.db.NewSelect().Model(&row).Where("hash = ?", sum[:]).Scan(ctx)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, cartograph.Errorf(cartograph.Unauthenticated, "The API key is not valid")
-	}
-	if err != nil {
-		return nil, wrap(err)
+	e, cached, gen := k.cache.get(sum)
+	if !cached {
+		var row apiKeyRow
+		err := k.db.NewSelect().Model(&row).Where("hash = ?", sum[:]).Scan(ctx)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, cartograph.Errorf(cartograph.Unauthenticated, "The API key is not valid")
+		}
+		if err != nil {
+			return nil, wrap(err)
+		}
+		if row.RevokedAt != nil {
+			return nil, cartograph.Errorf(cartograph.Unauthenticated, "The API key has been revoked")
+		}
+		e = keyEntry{
+			actor: cartograph.Actor{
+				KeyID:   row.ID,
+				KeyName: row.Name,
+				OrgID:   row.OrgID,
+				Scope:   cartograph.Scope(row.Scope),
+				Role:    cartograph.Role(row.Role),
+			},
+			expiresAt: row.ExpiresAt,
+		}
+		if row.LastUsedAt != nil {
+			e.usedAt = *row.LastUsedAt
+		}
+		k.cache.put(sum, e, gen)
 	}
 	now := time.Now()
-	switch {
-	case row.RevokedAt != nil:
-		return nil, cartograph.Errorf(cartograph.Unauthenticated, "The API key has been revoked")
-	case row.ExpiresAt != nil && !now.Before(*row.ExpiresAt):
+	if e.expiresAt != nil && !now.Before(*e.expiresAt) {
 		return nil, cartograph.Errorf(cartograph.Unauthenticated, "The API key has expired")
 	}
-	if row.LastUsedAt == nil || now.Sub(*row.LastUsedAt) > lastUsedEvery {
+	if now.Sub(e.usedAt) > lastUsedEvery {
 		_, err := k.db.NewUpdate().Model((*apiKeyRow)(nil)).
 			Set("last_used_at = now()").
-			Where("org_id = ? AND id = ?", row.OrgID, row.ID).
+			Where("org_id = ? AND id = ?", e.actor.OrgID, e.actor.KeyID).
 			Exec(ctx)
 		if err != nil {
 			return nil, wrap(err)
 		}
+		k.cache.touch(sum, now)
 	}
-	return &cartograph.Actor{
-		KeyID:   row.ID,
-		KeyName: row.Name,
-		OrgID:   row.OrgID,
-		Scope:   cartograph.Scope(row.Scope),
-		Role:    cartograph.Role(row.Role),
-	}, nil
+	actor := e.actor
+	return &actor, nil
 }
 
 func wellFormed(secret string) bool {
@@ -224,8 +240,9 @@ func (k *Keys) list(ctx context.Context, org string) ([]*cartograph.APIKey, erro
 	return out, nil
 }
 
-// Revoke revokes the caller's org's key named name, at once for every server
-// process. The caller must be an admin with write scope; NotFound if no such key.
+// Revoke revokes the caller's org's key named name: at once in this process, and
+// in the others on the key-change notification (WatchKeys). The caller must
+// be an admin with write scope; NotFound if no such key.
 func (k *Keys) Revoke(ctx context.Context, name string) (*cartograph.APIKey, error) {
 	a, err := cartograph.CanAdmin(ctx)
 	if err != nil {
@@ -261,6 +278,8 @@ func (k *Keys) RevokeIn(ctx context.Context, org, name string) (*cartograph.APIK
 	if err != nil {
 		return nil, wrap(err)
 	}
+	// This process's cache drops the key now; the others on the notification.
+	k.cache.drop()
 	if len(rows) == 0 {
 		return nil, cartograph.Errorf(cartograph.NotFound, "No key named %s", name)
 	}

@@ -3,6 +3,7 @@ package db_test
 import (
 	"context"
 	"crypto/sha256"
+	"log/slog"
 	"os"
 	"strings"
 	"testing"
@@ -209,5 +210,78 @@ func TestBootstrapOnlyOnEmptyDatabase(t *testing.T) {
 	// Migrating again is a no-op.
 	if err := store.Migrate(ctx); err != nil {
 		t.Fatalf("second Migrate: %v", err)
+	}
+}
+
+// TestKeyCache: while WatchKeys runs, a key seen before costs no statement,
+// and a change made by another process (here: raw SQL, which skips this
+// process's own cache drop) reaches the cache through the notification.
+func TestKeyCache(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { testDB.WatchKeys(ctx, slog.New(slog.DiscardHandler)); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+
+	org := uniqueOrg("cache")
+	auth := func(secret string) (*cartograph.Actor, int64, error) {
+		c, n := db.WithStatementCount(context.Background())
+		a, err := testDB.Keys.Authenticate(c, secret)
+		return a, n.Load(), err
+	}
+	// warm authenticates until the cache answers (the listener may still be
+	// connecting), failing after a few seconds.
+	warm := func(secret string) {
+		t.Helper()
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+			if _, n, err := auth(secret); err != nil {
+				t.Fatal(err)
+			} else if n == 0 {
+				return
+			}
+		}
+		t.Fatal("a known key still costs statements: the cache never turned on")
+	}
+	cases := []struct {
+		name, set string
+		check     func(*cartograph.Actor, error) bool
+	}{
+		{"revoked", "revoked_at = now()", func(_ *cartograph.Actor, err error) bool {
+			return cartograph.ErrorCode(err) == cartograph.Unauthenticated
+		}},
+		{"expired", "expires_at = now() - interval '1 second'", func(_ *cartograph.Actor, err error) bool {
+			return cartograph.ErrorCode(err) == cartograph.Unauthenticated
+		}},
+		{"scope", "scope = 'read'", func(a *cartograph.Actor, err error) bool {
+			return err == nil && a.Scope == cartograph.ScopeRead
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			k := issue(t, cartograph.NewAPIKey{Name: c.name, OrgID: org, Scope: cartograph.ScopeWrite, Role: cartograph.RoleUser})
+			warm(k.Secret)
+			if _, err := testDB.Bun().ExecContext(context.Background(),
+				"UPDATE api_keys SET "+c.set+" WHERE org_id = ? AND name = ?", org, c.name); err != nil {
+				t.Fatal(err)
+			}
+			for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+				a, _, err := auth(k.Secret)
+				if c.check(a, err) {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("after another process set %s, Authenticate still gives %+v, %v", c.set, a, err)
+				}
+			}
+		})
+	}
+
+	// Revoke through the API takes effect in this process at once.
+	k := issue(t, cartograph.NewAPIKey{Name: "local", OrgID: org, Scope: cartograph.ScopeWrite, Role: cartograph.RoleUser})
+	warm(k.Secret)
+	if _, err := testDB.Keys.RevokeIn(context.Background(), org, "local"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := auth(k.Secret); cartograph.ErrorCode(err) != cartograph.Unauthenticated {
+		t.Fatalf("right after Revoke: %v, want UNAUTHENTICATED", err)
 	}
 }

@@ -21,6 +21,15 @@ type Listener struct {
 
 // Listen opens the listener connection and subscribes to ChangesChannel.
 func (d *DB) Listen(ctx context.Context) (*Listener, error) {
+	conn, err := d.listenOn(ctx, ChangesChannel)
+	if err != nil {
+		return nil, err
+	}
+	return &Listener{conn: conn}, nil
+}
+
+// listenOn opens a session of its own that LISTENs on channel.
+func (d *DB) listenOn(ctx context.Context, channel string) (*pgx.Conn, error) {
 	if d.connConfig == nil {
 		return nil, fmt.Errorf("listen: the store was not opened from a URL")
 	}
@@ -28,11 +37,11 @@ func (d *DB) Listen(ctx context.Context) (*Listener, error) {
 	if err != nil {
 		return nil, wrap(err)
 	}
-	if _, err := conn.Exec(ctx, "LISTEN "+ChangesChannel); err != nil {
+	if _, err := conn.Exec(ctx, "LISTEN "+channel); err != nil {
 		conn.Close(context.WithoutCancel(ctx))
 		return nil, wrap(err)
 	}
-	return &Listener{conn: conn}, nil
+	return conn, nil
 }
 
 // Wait blocks until a commit is notified and returns the last seq it wrote.
