@@ -361,14 +361,5 @@ func TestReadyWhenDatabaseIsGone(t *testing.T) {
 // returns how many SQL statements it issued, and the response body.
 func countStatements(t testing.TB, key, query string) (int64, string) {
 	t.Helper()
-	cfg, _ := loadConfig()
-	h := newHandler(cfg, testDB, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	body, _ := json.Marshal(map[string]string{"query": query})
-	ctx, statements := db.WithStatementCount(context.Background())
-	req := httptest.NewRequest("POST", "/graphql", strings.NewReader(string(body))).WithContext(ctx)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Api-Key", key)
-	w := httptest.NewRecorder()
-	h.ServeHTTP(w, req)
-	return statements.Load(), w.Body.String()
+	return countRequest(t, key, "/graphql", gqlBody(query))
 }

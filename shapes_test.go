@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"cartograph/cartograph"
+	"cartograph/db"
+)
+
+// Request bodies of the benchmark's four shapes (../shared/bench/README.md),
+// as bench/run.sh sends them. Q2 takes the page size, Q4 the cost window.
+const (
+	shapeQ1GraphQL = `{ entities(types: [SERVICE], first: 50) { items { id name tags } } }`
+	shapeQ2GraphQL = `{ entities(types: [SERVICE], first: %d) { items { name ... on Service {
+	dependencies(first: 20) { items { name } }
+	environments(first: 10) { items { name resources(first: 50) { items { name provider } } } } } } } }`
+	shapeQ3GraphQL = `{ entities(types: [SERVICE], first: 50, where: {and: [
+	{field: "metaTags.tier", eq: "1"},
+	{relation: "environments", some: {and: [{field: "name", ilike: "%prod%"},
+		{relation: "resources", some: {field: "provider", eq: "AWS"}}]}}]}) { items { name } } }`
+	shapeQ4GraphQL = `{ entities(types: [SERVICE], first: 20) { items { name ... on Service {
+	cost(from: "%s", to: "%s") { total } } } } }`
+
+	shapeQ1REST = `{"schemaIdentifier":"schema-service","sort":{"property":"name"},"pageSize":50}`
+	shapeQ3REST = `{"schemaIdentifier":"schema-service","sort":{"property":"name"},"pageSize":50,"filter":{"and":[
+	{"column":"metaTags.tier","operator":"eq","value":"1"},
+	{"column":"environments","operator":"some","value":{"and":[{"column":"name","operator":"ilike","value":"%prod%"},
+		{"column":"resources.provider","operator":"eq","value":"AWS"}]}}]}}`
+	shapeQ4REST = `{"schemaIdentifier":"schema-service","sort":{"property":"name"},"pageSize":20,"dateRange":{"from":"%s","to":"%s"}}`
+)
+
+// TestShapeStatements is the benchmark shapes' statement budget (issue 10):
+// it fails when a shape's SQL statement count grows. With the key cache on,
+// a known key costs nothing, so the counts are the shapes' own. REST answers
+// always carry totalFound: one statement for the page, one for the count.
+func TestShapeStatements(t *testing.T) {
+	dir := t.TempDir()
+	gen := filepath.Join("..", "shared", "bench", "gencatalog", "main.go")
+	if out, err := exec.Command("go", "run", gen, "-scale", "0.05", "-seed", "1", "-out", dir).CombinedOutput(); err != nil {
+		t.Fatalf("gencatalog: %v\n%s", err, out)
+	}
+	org := uniqueOrg("shapes")
+	open := func(name string) *os.File {
+		f, err := os.Open(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { f.Close() })
+		return f
+	}
+	ctx := cartograph.WithActor(context.Background(), &cartograph.Actor{OrgID: org, KeyName: "import", Scope: cartograph.ScopeWrite})
+	if _, err := testDB.Import(ctx, db.ImportSource{Entities: open("entities.ndjson"), Relations: open("relations.ndjson"), Costs: open("costs.ndjson")}); err != nil {
+		t.Fatal(err)
+	}
+	watchCtx, cancel := context.WithCancel(context.Background())
+	watching := make(chan struct{})
+	go func() { testDB.WatchKeys(watchCtx, slog.New(slog.DiscardHandler)); close(watching) }()
+	t.Cleanup(func() { cancel(); <-watching })
+	k := key(t, "shapes", org, cartograph.ScopeRead, cartograph.RoleUser)
+
+	from, to := "2026-01-25", "2026-01-31"
+	cases := []struct {
+		name, path, body string
+		want             int64
+	}{
+		{"Q1 page GraphQL", "/graphql", gqlBody(shapeQ1GraphQL), 1},
+		{"Q2 graph GraphQL, 5 services", "/graphql", gqlBody(fmt.Sprintf(shapeQ2GraphQL, 5)), 4},
+		{"Q2 graph GraphQL, 25 services", "/graphql", gqlBody(fmt.Sprintf(shapeQ2GraphQL, 25)), 4},
+		{"Q3 filter GraphQL", "/graphql", gqlBody(shapeQ3GraphQL), 1},
+		{"Q3 filter GraphQL, with totalCount", "/graphql", gqlBody(strings.Replace(shapeQ3GraphQL, "{ items", "{ totalCount items", 1)), 2},
+		{"Q4 cost GraphQL", "/graphql", gqlBody(fmt.Sprintf(shapeQ4GraphQL, from, to)), 2},
+		{"Q1 page REST", "/public/v1/query-builder", shapeQ1REST, 2},
+		{"Q3 filter REST", "/public/v1/query-builder", shapeQ3REST, 2},
+		{"Q4 cost REST", "/public/v1/query-builder", fmt.Sprintf(shapeQ4REST, from, to), 2},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			// The first request with a key reads it, and so does one after a
+			// key change elsewhere (tests running in parallel revoke keys): the
+			// count is the least of a few warm requests.
+			n, body := countRequest(t, k, c.path, c.body)
+			for range 3 {
+				m, _ := countRequest(t, k, c.path, c.body)
+				n = min(n, m)
+			}
+			if strings.Contains(body, `"errors"`) || !strings.Contains(body, `"name"`) {
+				t.Fatalf("response: %.300s", body)
+			}
+			if n != c.want {
+				t.Errorf("%d SQL statements, want %d", n, c.want)
+			}
+		})
+	}
+}
+
+func gqlBody(query string) string {
+	b, _ := json.Marshal(map[string]string{"query": query})
+	return string(b)
+}
+
+// countRequest POSTs body to path through the full handler with key and
+// returns how many SQL statements it issued, and the response body.
+func countRequest(t testing.TB, key, path, body string) (int64, string) {
+	t.Helper()
+	cfg, _ := loadConfig()
+	h := newHandler(cfg, testDB, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	ctx, statements := db.WithStatementCount(context.Background())
+	req := httptest.NewRequest("POST", path, strings.NewReader(body)).WithContext(ctx)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Api-Key", key)
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	if w.Code != 200 {
+		t.Fatalf("%s: %d %.300s", path, w.Code, w.Body)
+	}
+	return statements.Load(), w.Body.String()
+}
