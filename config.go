@@ -27,6 +27,8 @@ type config struct {
 	ChangeRetention time.Duration
 	LogFormat       string
 	LogLevel        slog.Level
+	// PprofAddr, when set, serves net/http/pprof there (keep it on loopback).
+	PprofAddr string
 }
 
 func loadConfig() (*config, error) {
@@ -34,6 +36,7 @@ func loadConfig() (*config, error) {
 		Addr:        ":" + envOr("PORT", "8080"),
 		DatabaseURL: os.Getenv("DATABASE_URL"),
 		LogFormat:   envOr("LOG_FORMAT", "text"),
+		PprofAddr:   os.Getenv("PPROF_ADDR"),
 	}
 	var err error
 	set := func(name string, parse func(string) error) {

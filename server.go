@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"syscall"
@@ -114,6 +115,9 @@ func serve(args []string) error {
 
 	metrics.RegisterPool(store.Bun().DB)
 	go store.WatchKeys(ctx, log)
+	if cfg.PprofAddr != "" {
+		go servePprof(cfg.PprofAddr, log)
+	}
 	hub := live.New(store, log)
 	defer hub.Close()
 	if cfg.ChangeRetention > 0 {
@@ -212,4 +216,18 @@ func openStore(ctx context.Context, cfg *config) (*db.DB, error) {
 		return nil, err
 	}
 	return store, nil
+}
+
+// servePprof serves the runtime profiles (net/http/pprof) on addr, apart from
+// the API: they are for operators finding where the time goes, not callers.
+func servePprof(addr string, log *slog.Logger) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	log.Info("pprof", "addr", addr)
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	if err := srv.ListenAndServe(); err != nil {
+		log.Warn("pprof server", "err", err)
+	}
 }

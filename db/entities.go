@@ -30,7 +30,7 @@ type entityRow struct {
 	Tags                 []string                   `bun:"tags,array"`
 	MetaTags             []cartograph.MetaTag       `bun:"meta_tags,type:jsonb"`
 	Links                []cartograph.Link          `bun:"links,type:jsonb"`
-	Permissions          map[string]any             `bun:"permissions,type:jsonb"`
+	Permissions          json.RawMessage            `bun:"permissions,type:jsonb"`
 	GeneralAccess        []string                   `bun:"general_access,array"`
 	Origin               string                     `bun:"origin"`
 	CreatedBy            string                     `bun:"created_by"`
@@ -48,9 +48,9 @@ type entityRow struct {
 }
 
 func (r *entityRow) entity() *cartograph.Entity {
-	perm, _ := json.Marshal(r.Permissions)
-	if r.Permissions == nil {
-		perm = []byte("{}")
+	perm := r.Permissions
+	if len(perm) == 0 || string(perm) == "null" {
+		perm = json.RawMessage("{}")
 	}
 	e := &cartograph.Entity{
 		ID: r.ID, OrgID: r.OrgID, Type: cartograph.EntityType(r.Type), Name: r.Name, Description: r.Description,
@@ -96,7 +96,7 @@ func (r *entityRow) apply(c *cartograph.EntityChange) error {
 		if err := json.Unmarshal(c.Permissions, &p); err != nil {
 			return cartograph.Errorf(cartograph.Invalid, "permissions must be an object")
 		}
-		r.Permissions = p
+		r.Permissions = json.RawMessage(mustJSON(p))
 	}
 	if c.GeneralAccess != nil {
 		r.GeneralAccess = *c.GeneralAccess
@@ -136,7 +136,7 @@ func (r *entityRow) apply(c *cartograph.EntityChange) error {
 func newEntityRow(a *cartograph.Actor, t cartograph.EntityType, origin cartograph.Origin, change *cartograph.EntityChange) (*entityRow, error) {
 	row := &entityRow{OrgID: a.OrgID, Type: string(t), Origin: string(origin),
 		CreatedBy: a.KeyName, LastChangedBy: a.KeyName, Tags: []string{}, GeneralAccess: []string{},
-		MetaTags: []cartograph.MetaTag{}, Links: []cartograph.Link{}, Permissions: map[string]any{}}
+		MetaTags: []cartograph.MetaTag{}, Links: []cartograph.Link{}, Permissions: json.RawMessage("{}")}
 	if err := row.apply(change); err != nil {
 		return nil, err
 	}

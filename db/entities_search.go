@@ -18,7 +18,9 @@ func (s *Entities) Search(ctx context.Context, q cartograph.EntityQuery) ([]*car
 	if err != nil {
 		return nil, 0, err
 	}
-	var rows []entityRow
+	// Sized up front: growing a slice of rows by reflection was a fifth of
+	// the bytes a page allocated.
+	rows := make([]entityRow, 0, min(q.Page.Limit, 1000))
 	sel := s.db.NewSelect().Model(&rows).Where("e.org_id = ?", a.OrgID)
 	if err := whereQuery(sel, q); err != nil {
 		return nil, 0, err

@@ -43,7 +43,7 @@ func (s *Relations) Neighbors(ctx context.Context, ids []string, h cartograph.Ho
 		return nil, err
 	}
 	args = append(args, page.Limit+1, page.Offset)
-	var rows []neighborRow
+	rows := make([]neighborRow, 0, len(ids)*min(page.Limit+1, 8))
 	err = s.db.NewRaw(fmt.Sprintf(`SELECT p.id AS parent_id, n.* FROM unnest(?::uuid[]) AS p(id)
 		CROSS JOIN LATERAL (
 			SELECT e.* FROM relations r JOIN entities e ON e.org_id = r.org_id AND e.id = r.%s
