@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"cartograph/bench/shapes"
 	"cartograph/cartograph"
 	"cartograph/db"
 	"cartograph/db/dbtest"
@@ -361,5 +362,5 @@ func TestReadyWhenDatabaseIsGone(t *testing.T) {
 // returns how many SQL statements it issued, and the response body.
 func countStatements(t testing.TB, key, query string) (int64, string) {
 	t.Helper()
-	return countRequest(t, key, "/graphql", gqlBody(query))
+	return countRequest(t, key, "/graphql", shapes.Body(query))
 }

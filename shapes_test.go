@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http/httptest"
@@ -13,30 +11,9 @@ import (
 	"strings"
 	"testing"
 
+	"cartograph/bench/shapes"
 	"cartograph/cartograph"
 	"cartograph/db"
-)
-
-// Request bodies of the benchmark's four shapes (../shared/bench/README.md),
-// as bench/run.sh sends them. Q2 takes the page size, Q4 the cost window.
-const (
-	shapeQ1GraphQL = `{ entities(types: [SERVICE], first: 50) { items { id name tags } } }`
-	shapeQ2GraphQL = `{ entities(types: [SERVICE], first: %d) { items { name ... on Service {
-	dependencies(first: 20) { items { name } }
-	environments(first: 10) { items { name resources(first: 50) { items { name provider } } } } } } } }`
-	shapeQ3GraphQL = `{ entities(types: [SERVICE], first: 50, where: {and: [
-	{field: "metaTags.tier", eq: "1"},
-	{relation: "environments", some: {and: [{field: "name", ilike: "%prod%"},
-		{relation: "resources", some: {field: "provider", eq: "AWS"}}]}}]}) { items { name } } }`
-	shapeQ4GraphQL = `{ entities(types: [SERVICE], first: 20) { items { name ... on Service {
-	cost(from: "%s", to: "%s") { total } } } } }`
-
-	shapeQ1REST = `{"schemaIdentifier":"schema-service","sort":{"property":"name"},"pageSize":50}`
-	shapeQ3REST = `{"schemaIdentifier":"schema-service","sort":{"property":"name"},"pageSize":50,"filter":{"and":[
-	{"column":"metaTags.tier","operator":"eq","value":"1"},
-	{"column":"environments","operator":"some","value":{"and":[{"column":"name","operator":"ilike","value":"%prod%"},
-		{"column":"resources.provider","operator":"eq","value":"AWS"}]}}]}}`
-	shapeQ4REST = `{"schemaIdentifier":"schema-service","sort":{"property":"name"},"pageSize":20,"dateRange":{"from":"%s","to":"%s"}}`
 )
 
 // TestShapeStatements is the benchmark shapes' statement budget (issue 10):
@@ -73,15 +50,15 @@ func TestShapeStatements(t *testing.T) {
 		name, path, body string
 		want             int64
 	}{
-		{"Q1 page GraphQL", "/graphql", gqlBody(shapeQ1GraphQL), 1},
-		{"Q2 graph GraphQL, 5 services", "/graphql", gqlBody(fmt.Sprintf(shapeQ2GraphQL, 5)), 4},
-		{"Q2 graph GraphQL, 25 services", "/graphql", gqlBody(fmt.Sprintf(shapeQ2GraphQL, 25)), 4},
-		{"Q3 filter GraphQL", "/graphql", gqlBody(shapeQ3GraphQL), 1},
-		{"Q3 filter GraphQL, with totalCount", "/graphql", gqlBody(strings.Replace(shapeQ3GraphQL, "{ items", "{ totalCount items", 1)), 2},
-		{"Q4 cost GraphQL", "/graphql", gqlBody(fmt.Sprintf(shapeQ4GraphQL, from, to)), 2},
-		{"Q1 page REST", "/public/v1/query-builder", shapeQ1REST, 2},
-		{"Q3 filter REST", "/public/v1/query-builder", shapeQ3REST, 2},
-		{"Q4 cost REST", "/public/v1/query-builder", fmt.Sprintf(shapeQ4REST, from, to), 2},
+		{"Q1 page GraphQL", "/graphql", shapes.Body(shapes.Q1GraphQL), 1},
+		{"Q2 graph GraphQL, 5 services", "/graphql", shapes.Body(shapes.Q2GraphQL(5)), 4},
+		{"Q2 graph GraphQL, 25 services", "/graphql", shapes.Body(shapes.Q2GraphQL(25)), 4},
+		{"Q3 filter GraphQL", "/graphql", shapes.Body(shapes.Q3GraphQL), 1},
+		{"Q3 filter GraphQL, with totalCount", "/graphql", shapes.Body(shapes.Q3GraphQLCounted), 2},
+		{"Q4 cost GraphQL", "/graphql", shapes.Body(shapes.Q4GraphQL(from, to)), 2},
+		{"Q1 page REST", "/public/v1/query-builder", shapes.Q1REST, 2},
+		{"Q3 filter REST", "/public/v1/query-builder", shapes.Q3REST, 2},
+		{"Q4 cost REST", "/public/v1/query-builder", shapes.Q4REST(from, to), 2},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -101,11 +78,6 @@ func TestShapeStatements(t *testing.T) {
 			}
 		})
 	}
-}
-
-func gqlBody(query string) string {
-	b, _ := json.Marshal(map[string]string{"query": query})
-	return string(b)
 }
 
 // countRequest POSTs body to path through the full handler with key and

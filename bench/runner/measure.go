@@ -1,0 +1,247 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// wrk drives HTTP load: conns connections on 2 threads, a warm-up, then runs
+// measured runs of duration.
+type wrk struct {
+	duration, warmup string
+	runs, conns      int
+	dir              string // for the Lua scripts
+}
+
+// result is the median run of a measurement and the range of its rates.
+type result struct {
+	rps, minRPS, maxRPS float64
+	p50, p99            float64 // ms; 0 when not measured
+}
+
+// row is one line of the table.
+type row struct {
+	shape      shape
+	res        result
+	statements float64
+	rss, peak  float64 // MiB, after the runs
+}
+
+// statementSamples is how many sequential requests the statement count
+// averages over.
+const statementSamples = 100
+
+func measure(ctx context.Context, w wrk, pg *cluster, db string, s shape, pid int) (row, error) {
+	r := row{shape: s}
+	var err error
+	r.statements, err = pg.statements(ctx, db, statementSamples, func() error {
+		for range statementSamples {
+			if _, err := post(s); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return r, err
+	}
+	r.res, err = w.run(ctx, s)
+	r.rss, r.peak = rss(pid)
+	return r, err
+}
+
+func (w wrk) run(ctx context.Context, s shape) (result, error) {
+	var lua strings.Builder
+	lua.WriteString("wrk.method = \"POST\"\n")
+	for k, v := range s.headers {
+		fmt.Fprintf(&lua, "wrk.headers[%q] = %q\n", k, v)
+	}
+	fmt.Fprintf(&lua, "wrk.body = [==[%s]==]\n", s.body)
+	script := filepath.Join(w.dir, s.id+".lua")
+	if err := os.WriteFile(script, []byte(lua.String()), 0o600); err != nil {
+		return result{}, err
+	}
+	args := func(d string) []string {
+		return []string{"-t2", "-c" + strconv.Itoa(w.conns), "-d" + d, "--latency", "-s", script, s.url}
+	}
+	if _, err := exec.CommandContext(ctx, "wrk", args(w.warmup)...).Output(); err != nil {
+		return result{}, fmt.Errorf("wrk: %w", err)
+	}
+	var runs []result
+	for range w.runs {
+		out, err := exec.CommandContext(ctx, "wrk", args(w.duration)...).Output()
+		if err != nil {
+			return result{}, fmt.Errorf("wrk: %w", err)
+		}
+		r, err := parseWrk(string(out))
+		if err != nil {
+			return result{}, fmt.Errorf("%s: %w\n%s", s.id, err, out)
+		}
+		fmt.Printf("     run: %8.1f req/s  p50 %6.2f ms  p99 %7.2f ms\n", r.rps, r.p50, r.p99)
+		runs = append(runs, r)
+	}
+	return median(runs), nil
+}
+
+var (
+	wrkRPS     = regexp.MustCompile(`Requests/sec:\s+([\d.]+)`)
+	wrkLatency = regexp.MustCompile(`(?m)^\s+(50|99)%\s+([\d.]+)(us|ms|s)\b`)
+	wrkBad     = regexp.MustCompile(`Non-2xx or 3xx responses: (\d+)|Socket errors: .*`)
+)
+
+func parseWrk(out string) (result, error) {
+	var r result
+	if m := wrkBad.FindString(out); m != "" {
+		return r, fmt.Errorf("%s", m)
+	}
+	m := wrkRPS.FindStringSubmatch(out)
+	if m == nil {
+		return r, fmt.Errorf("no Requests/sec in wrk's output")
+	}
+	r.rps, _ = strconv.ParseFloat(m[1], 64)
+	for _, l := range wrkLatency.FindAllStringSubmatch(out, -1) {
+		v, _ := strconv.ParseFloat(l[2], 64)
+		v *= map[string]float64{"us": 0.001, "ms": 1, "s": 1000}[l[3]]
+		if l[1] == "50" {
+			r.p50 = v
+		} else {
+			r.p99 = v
+		}
+	}
+	return r, nil
+}
+
+// median returns the run with the median rate, and the rates' range.
+func median(runs []result) result {
+	slices.SortFunc(runs, func(a, b result) int {
+		switch {
+		case a.rps < b.rps:
+			return -1
+		case a.rps > b.rps:
+			return 1
+		}
+		return 0
+	})
+	m := runs[len(runs)/2]
+	m.minRPS, m.maxRPS = runs[0].rps, runs[len(runs)-1].rps
+	return m
+}
+
+// limitScript is a shape's minimal SQL (../shared/bench/README.md) for
+// pgbench, over the peer's plain schema: one pgbench transaction is what one
+// request needs, ids of a level coming from the level before.
+type limitScript struct {
+	shape string // q1..q4
+	sql   string
+}
+
+func limitScripts(m *manifest) []limitScript {
+	page := func(n int) string {
+		return fmt.Sprintf("select id from catalog.entities where type = 'service' order by name limit %d", n)
+	}
+	return []limitScript{
+		{"q1", "select id, name, tags from catalog.entities where type = 'service' order by name limit 50;\n"},
+		{"q2", page(20) + ";\n" +
+			"select r.source_id, t.name from catalog.relations r join catalog.entities t on t.id = r.target_id where r.source_id = any(array(" + page(20) + ")) and r.label = 'depends_on';\n" +
+			"select r.source_id, t.id, t.name from catalog.relations r join catalog.entities t on t.id = r.target_id where r.source_id = any(array(" + page(20) + ")) and r.label = 'has_environment';\n" +
+			"select r.source_id, t.name, t.provider from catalog.relations r join catalog.entities t on t.id = r.target_id where r.source_id = any(array(" +
+			"select target_id from catalog.relations where source_id = any(array(" + page(20) + ")) and label = 'has_environment')) and r.label = 'contains';\n"},
+		{"q3", `select s.name from catalog.entities s where s.type = 'service' and s.meta_tags @> '[{"name":"tier","value":"1"}]' and exists (select 1 from catalog.relations he join catalog.entities e on e.id = he.target_id where he.source_id = s.id and he.label = 'has_environment' and e.name like '%prod%' and exists (select 1 from catalog.relations rc join catalog.entities r on r.id = rc.target_id where rc.source_id = e.id and rc.label = 'contains' and r.provider = 'AWS')) order by s.name limit 50;` + "\n"},
+		{"q4", fmt.Sprintf(`select s.name, coalesce(sum(c.cost), 0) as cost from (%s) s0 join catalog.entities s on s.id = s0.id left join catalog.relations he on he.source_id = s.id and he.label = 'has_environment' left join catalog.relations rc on rc.source_id = he.target_id and rc.label = 'contains' left join catalog.costs c on c.resource_id = rc.target_id and c.operation = 'TOTAL' and c.date between '%s' and '%s' group by s.name order by s.name;`+"\n",
+			page(20), m.Expected.Q4Cost.From, m.Expected.Q4Cost.To)},
+	}
+}
+
+var (
+	pgbenchTPS     = regexp.MustCompile(`tps = ([\d.]+) \(without initial connection time\)`)
+	pgbenchLatency = regexp.MustCompile(`latency average = ([\d.]+) ms`)
+)
+
+// pgbench runs a limit script like wrk runs a shape: same connections,
+// duration and number of runs, prepared statements.
+func pgbench(ctx context.Context, pg *cluster, w wrk, q limitScript) (result, error) {
+	script := filepath.Join(w.dir, "limit-"+q.shape+".sql")
+	if err := os.WriteFile(script, []byte(q.sql), 0o600); err != nil {
+		return result{}, err
+	}
+	d, err := time.ParseDuration(w.duration)
+	if err != nil {
+		return result{}, err
+	}
+	var runs []result
+	for range w.runs {
+		cmd := exec.CommandContext(ctx, "pgbench", "-n", "-M", "prepared", "-c", strconv.Itoa(w.conns), "-j", "2",
+			"-T", strconv.Itoa(int(d.Seconds())), "-f", script, "-h", "127.0.0.1", "-p", pg.port, "-U", "postgres", "peer")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			return result{}, fmt.Errorf("pgbench %s: %w\n%s", q.shape, err, out)
+		}
+		m := pgbenchTPS.FindStringSubmatch(string(out))
+		if m == nil {
+			return result{}, fmt.Errorf("pgbench %s: no tps in\n%s", q.shape, out)
+		}
+		var r result
+		r.rps, _ = strconv.ParseFloat(m[1], 64)
+		if l := pgbenchLatency.FindStringSubmatch(string(out)); l != nil {
+			r.p50, _ = strconv.ParseFloat(l[1], 64) // the average, shown as such
+		}
+		fmt.Printf("     run: %8.1f tps  latency average %.2f ms\n", r.rps, r.p50)
+		runs = append(runs, r)
+	}
+	return median(runs), nil
+}
+
+// peerShapes are the peer's request bodies (peer/queries/*.json); Q4 is its
+// custom SQL function variant, the faster of its two.
+var peerShapes = []struct{ file, kind string }{
+	{"q1-page", "q1"}, {"q2-graph", "q2"}, {"q3-filter", "q3"}, {"q4-fn", "q4"},
+}
+
+// runPeer loads the data set into the peer's database, starts PostGraphile,
+// checks its answers (peer/check.js) and measures it like Cartograph.
+func runPeer(ctx context.Context, peerDir, data string, w wrk, pg *cluster) (map[string]row, error) {
+	if err := pg.ensureLoaded(ctx, peerDir, data); err != nil {
+		return nil, err
+	}
+	if err := sh(ctx, "", "node", filepath.Join(peerDir, "queries", "build.js"), filepath.Join(data, "manifest.json")); err != nil {
+		return nil, err
+	}
+	ps := filepath.Join(peerDir, "postgraphile.sh")
+	_ = sh(ctx, "", ps, "stop")
+	if err := sh(ctx, "", ps, "start", "peer"); err != nil {
+		return nil, err
+	}
+	defer func() { _ = sh(context.WithoutCancel(ctx), "", ps, "stop") }()
+	if err := sh(ctx, "", "node", filepath.Join(peerDir, "check.js"), data); err != nil {
+		return nil, fmt.Errorf("the peer's answers: %w", err)
+	}
+	raw, err := os.ReadFile("/tmp/peer-postgraphile-5050.pid")
+	if err != nil {
+		return nil, err
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(raw)))
+	out := map[string]row{}
+	for _, p := range peerShapes {
+		body, err := os.ReadFile(filepath.Join(peerDir, "queries", p.file+".json"))
+		if err != nil {
+			return nil, err
+		}
+		s := shape{id: "peer-" + p.file, kind: p.kind, surface: "PostGraphile", url: "http://127.0.0.1:5050/graphql",
+			body: strings.TrimSpace(string(body)), headers: map[string]string{"Content-Type": "application/json"}}
+		step("measuring %s", s.id)
+		r, err := measure(ctx, w, pg, "peer", s, pid)
+		if err != nil {
+			return nil, err
+		}
+		out[p.kind] = r
+	}
+	return out, nil
+}
