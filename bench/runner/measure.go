@@ -70,7 +70,7 @@ func (w wrk) run(ctx context.Context, s shape) (result, error) {
 		return result{}, err
 	}
 	args := func(d string) []string {
-		return []string{"-t2", "-c" + strconv.Itoa(w.conns), "-d" + d, "--latency", "-s", script, s.url}
+		return []string{"-t2", "-c" + strconv.Itoa(w.conns), "-d" + d, "--timeout", "10s", "--latency", "-s", script, s.url}
 	}
 	if _, err := exec.CommandContext(ctx, "wrk", args(w.warmup)...).Output(); err != nil {
 		return result{}, fmt.Errorf("wrk: %w", err)
