@@ -1,8 +1,6 @@
 package main
 
 import (
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -13,10 +11,7 @@ import (
 // to manifest.json's (imported + skipped), or the command fails.
 func TestImportCommand(t *testing.T) {
 	dir := t.TempDir()
-	gen := filepath.Join("..", "shared", "bench", "gencatalog", "main.go")
-	if out, err := exec.Command("go", "run", gen, "-scale", "0.05", "-seed", "3", "-out", dir).CombinedOutput(); err != nil {
-		t.Fatalf("gencatalog: %v\n%s", err, out)
-	}
+	generateCatalog(t, dir, "0.05", "3")
 	p := newServerProcess(t)
 	out, err := p.command("import", "--dir", dir, "--org", "bench").CombinedOutput()
 	if err != nil {

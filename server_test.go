@@ -57,7 +57,7 @@ func newTestServer(t *testing.T, tune func(*config)) *testServer {
 }
 
 // key issues a key in org with scope and role and returns its secret.
-func key(t *testing.T, name, org string, scope cartograph.Scope, role cartograph.Role) string {
+func key(t testing.TB, name, org string, scope cartograph.Scope, role cartograph.Role) string {
 	t.Helper()
 	k, err := testDB.Keys.Issue(context.Background(), cartograph.NewAPIKey{Name: name, OrgID: org, Scope: scope, Role: role})
 	if err != nil {

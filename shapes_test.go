@@ -5,15 +5,13 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"cartograph/bench/shapes"
 	"cartograph/cartograph"
 	"cartograph/db"
+	"cartograph/db/dbtest"
 )
 
 // TestShapeStatements is the benchmark shapes' statement budget (issue 10):
@@ -22,27 +20,10 @@ import (
 // always carry totalFound: one statement for the page, one for the count.
 func TestShapeStatements(t *testing.T) {
 	dir := t.TempDir()
-	gen := filepath.Join("..", "shared", "bench", "gencatalog", "main.go")
-	if out, err := exec.Command("go", "run", gen, "-scale", "0.05", "-seed", "1", "-out", dir).CombinedOutput(); err != nil {
-		t.Fatalf("gencatalog: %v\n%s", err, out)
-	}
+	generateCatalog(t, dir, "0.05", "1")
 	org := uniqueOrg("shapes")
-	open := func(name string) *os.File {
-		f, err := os.Open(filepath.Join(dir, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { f.Close() })
-		return f
-	}
-	ctx := cartograph.WithActor(context.Background(), &cartograph.Actor{OrgID: org, KeyName: "import", Scope: cartograph.ScopeWrite})
-	if _, err := testDB.Import(ctx, db.ImportSource{Entities: open("entities.ndjson"), Relations: open("relations.ndjson"), Costs: open("costs.ndjson")}); err != nil {
-		t.Fatal(err)
-	}
-	watchCtx, cancel := context.WithCancel(context.Background())
-	watching := make(chan struct{})
-	go func() { testDB.WatchKeys(watchCtx, slog.New(slog.DiscardHandler)); close(watching) }()
-	t.Cleanup(func() { cancel(); <-watching })
+	importCatalog(t, dir, org)
+	dbtest.WatchKeys(t, testDB)
 	k := key(t, "shapes", org, cartograph.ScopeRead, cartograph.RoleUser)
 
 	from, to := "2026-01-25", "2026-01-31"

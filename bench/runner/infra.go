@@ -62,7 +62,7 @@ func (c *cluster) ensureLoaded(ctx context.Context, peerDir, data string) error 
 		return nil
 	}
 	step("loading %s into the peer database (peer/load.sh)", data)
-	if err := sh(ctx, "", filepath.Join(peerDir, "load.sh"), data, "peer"); err != nil {
+	if err := sh(ctx, nil, filepath.Join(peerDir, "load.sh"), data, "peer"); err != nil {
 		return err
 	}
 	c.peerLoaded = true

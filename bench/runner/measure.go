@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cartograph/bench/shapes"
 	"context"
 	"fmt"
 	"os"
@@ -139,23 +140,23 @@ func median(runs []result) result {
 // pgbench, over the peer's plain schema: one pgbench transaction is what one
 // request needs, ids of a level coming from the level before.
 type limitScript struct {
-	shape string // q1..q4
+	shape string // shapes.Page ... shapes.Cost
 	sql   string
 }
 
-func limitScripts(m *manifest) []limitScript {
+func limitScripts(m *shapes.Manifest) []limitScript {
 	page := func(n int) string {
 		return fmt.Sprintf("select id from catalog.entities where type = 'service' order by name limit %d", n)
 	}
 	return []limitScript{
-		{"q1", "select id, name, tags from catalog.entities where type = 'service' order by name limit 50;\n"},
-		{"q2", page(20) + ";\n" +
+		{shapes.Page, "select id, name, tags from catalog.entities where type = 'service' order by name limit 50;\n"},
+		{shapes.Graph, page(20) + ";\n" +
 			"select r.source_id, t.name from catalog.relations r join catalog.entities t on t.id = r.target_id where r.source_id = any(array(" + page(20) + ")) and r.label = 'depends_on';\n" +
 			"select r.source_id, t.id, t.name from catalog.relations r join catalog.entities t on t.id = r.target_id where r.source_id = any(array(" + page(20) + ")) and r.label = 'has_environment';\n" +
 			"select r.source_id, t.name, t.provider from catalog.relations r join catalog.entities t on t.id = r.target_id where r.source_id = any(array(" +
 			"select target_id from catalog.relations where source_id = any(array(" + page(20) + ")) and label = 'has_environment')) and r.label = 'contains';\n"},
-		{"q3", `select s.name from catalog.entities s where s.type = 'service' and s.meta_tags @> '[{"name":"tier","value":"1"}]' and exists (select 1 from catalog.relations he join catalog.entities e on e.id = he.target_id where he.source_id = s.id and he.label = 'has_environment' and e.name like '%prod%' and exists (select 1 from catalog.relations rc join catalog.entities r on r.id = rc.target_id where rc.source_id = e.id and rc.label = 'contains' and r.provider = 'AWS')) order by s.name limit 50;` + "\n"},
-		{"q4", fmt.Sprintf(`select s.name, coalesce(sum(c.cost), 0) as cost from (%s) s0 join catalog.entities s on s.id = s0.id left join catalog.relations he on he.source_id = s.id and he.label = 'has_environment' left join catalog.relations rc on rc.source_id = he.target_id and rc.label = 'contains' left join catalog.costs c on c.resource_id = rc.target_id and c.operation = 'TOTAL' and c.date between '%s' and '%s' group by s.name order by s.name;`+"\n",
+		{shapes.Filter, `select s.name from catalog.entities s where s.type = 'service' and s.meta_tags @> '[{"name":"tier","value":"1"}]' and exists (select 1 from catalog.relations he join catalog.entities e on e.id = he.target_id where he.source_id = s.id and he.label = 'has_environment' and e.name like '%prod%' and exists (select 1 from catalog.relations rc join catalog.entities r on r.id = rc.target_id where rc.source_id = e.id and rc.label = 'contains' and r.provider = 'AWS')) order by s.name limit 50;` + "\n"},
+		{shapes.Cost, fmt.Sprintf(`select s.name, coalesce(sum(c.cost), 0) as cost from (%s) s0 join catalog.entities s on s.id = s0.id left join catalog.relations he on he.source_id = s.id and he.label = 'has_environment' left join catalog.relations rc on rc.source_id = he.target_id and rc.label = 'contains' left join catalog.costs c on c.resource_id = rc.target_id and c.operation = 'TOTAL' and c.date between '%s' and '%s' group by s.name order by s.name;`+"\n",
 			page(20), m.Expected.Q4Cost.From, m.Expected.Q4Cost.To)},
 	}
 }
@@ -202,7 +203,7 @@ func pgbench(ctx context.Context, pg *cluster, w wrk, q limitScript) (result, er
 // peerShapes are the peer's request bodies (peer/queries/*.json); Q4 is its
 // custom SQL function variant, the faster of its two.
 var peerShapes = []struct{ file, kind string }{
-	{"q1-page", "q1"}, {"q2-graph", "q2"}, {"q3-filter", "q3"}, {"q4-fn", "q4"},
+	{"q1-page", shapes.Page}, {"q2-graph", shapes.Graph}, {"q3-filter", shapes.Filter}, {"q4-fn", shapes.Cost},
 }
 
 // runPeer loads the data set into the peer's database, starts PostGraphile,
@@ -211,16 +212,16 @@ func runPeer(ctx context.Context, peerDir, data string, w wrk, pg *cluster) (map
 	if err := pg.ensureLoaded(ctx, peerDir, data); err != nil {
 		return nil, err
 	}
-	if err := sh(ctx, "", "node", filepath.Join(peerDir, "queries", "build.js"), filepath.Join(data, "manifest.json")); err != nil {
+	if err := sh(ctx, nil, "node", filepath.Join(peerDir, "queries", "build.js"), filepath.Join(data, "manifest.json")); err != nil {
 		return nil, err
 	}
 	ps := filepath.Join(peerDir, "postgraphile.sh")
-	_ = sh(ctx, "", ps, "stop")
-	if err := sh(ctx, "", ps, "start", "peer"); err != nil {
+	_ = sh(ctx, nil, ps, "stop")
+	if err := sh(ctx, nil, ps, "start", "peer"); err != nil {
 		return nil, err
 	}
-	defer func() { _ = sh(context.WithoutCancel(ctx), "", ps, "stop") }()
-	if err := sh(ctx, "", "node", filepath.Join(peerDir, "check.js"), data); err != nil {
+	defer func() { _ = sh(context.WithoutCancel(ctx), nil, ps, "stop") }()
+	if err := sh(ctx, nil, "node", filepath.Join(peerDir, "check.js"), data); err != nil {
 		return nil, fmt.Errorf("the peer's answers: %w", err)
 	}
 	raw, err := os.ReadFile("/tmp/peer-postgraphile-5050.pid")

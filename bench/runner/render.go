@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cartograph/bench/shapes"
 	"fmt"
 	"runtime"
 	"strings"
@@ -30,7 +31,7 @@ func render(o options, importTime time.Duration, rows []row, peer map[string]row
 			b.WriteString(" – | – |\n")
 		}
 	}
-	if p, ok := peer["q1"]; ok {
+	if p, ok := peer[shapes.Page]; ok {
 		fmt.Fprintf(&b, "\nPostGraphile RSS after its runs: %.0f MiB (peak %.0f).\n", p.rss, p.peak)
 	}
 	return b.String()

@@ -1,7 +1,9 @@
-// Package shapes holds the request bodies of the benchmark's four query
-// shapes (../shared/bench/README.md) as Cartograph is asked them, over GraphQL
-// and the REST query builder. bench/runner measures them and
-// TestShapeStatements holds their SQL statement budget, so both ask the same.
+// Package shapes holds the benchmark's four query shapes
+// (../shared/bench/README.md): the requests as Cartograph is asked them, over
+// GraphQL and the REST query builder, and the check of their answers against
+// the generator's manifest.json. bench/runner measures them, the Go
+// benchmarks time them and TestShapeStatements holds their SQL statement
+// budget, so all ask the same and check the same.
 package shapes
 
 import (
