@@ -3,7 +3,6 @@ package db_test
 import (
 	"context"
 	"crypto/sha256"
-	"log/slog"
 	"os"
 	"strings"
 	"testing"
@@ -217,11 +216,7 @@ func TestBootstrapOnlyOnEmptyDatabase(t *testing.T) {
 // and a change made by another process (here: raw SQL, which skips this
 // process's own cache drop) reaches the cache through the notification.
 func TestKeyCache(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { testDB.WatchKeys(ctx, slog.New(slog.DiscardHandler)); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
-
+	dbtest.WatchKeys(t, testDB)
 	org := uniqueOrg("cache")
 	auth := func(secret string) (*cartograph.Actor, int64, error) {
 		c, n := db.WithStatementCount(context.Background())

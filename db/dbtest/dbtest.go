@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -121,4 +122,12 @@ var orgSeq atomic.Int64
 // also under go test -count=N on the same database.
 func UniqueOrg(base string) string {
 	return fmt.Sprintf("%s-%d-%d", base, os.Getpid(), orgSeq.Add(1))
+}
+
+// WatchKeys runs d.WatchKeys, turning the key cache on, until the test ends.
+func WatchKeys(t testing.TB, d *db.DB) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { d.WatchKeys(ctx, slog.New(slog.DiscardHandler)); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
 }
