@@ -57,6 +57,8 @@ type EntityQuery struct {
 	Page        Page
 	// Count asks for the number of matches before paging.
 	Count bool
+	// Parts are the parts of each entity to read; zero reads all.
+	Parts EntityParts
 }
 
 // EntitySort orders entities by a field, then by id.

@@ -74,6 +74,47 @@ func nonNil[T any](s []T) []T {
 	return s
 }
 
+// partColumns are the entities columns behind each part an entity read can
+// ask for (cartograph.EntityParts).
+var partColumns = []struct {
+	part    cartograph.EntityParts
+	columns []string
+}{
+	{cartograph.PartCore, []string{"org_id", "id", "type", "name"}},
+	{cartograph.PartDescription, []string{"description"}},
+	{cartograph.PartTags, []string{"tags"}},
+	{cartograph.PartMetaTags, []string{"meta_tags"}},
+	{cartograph.PartLinks, []string{"links"}},
+	{cartograph.PartPermissions, []string{"permissions"}},
+	{cartograph.PartAccess, []string{"general_access"}},
+	{cartograph.PartAuthors, []string{"origin", "created_by", "last_changed_by"}},
+	{cartograph.PartTimes, []string{"created_at", "updated_at"}},
+	{cartograph.PartProvider, []string{"provider", "provider_type", "provider_resource_key", "provider_resource_type",
+		"provider_account_id", "location"}},
+	{cartograph.PartAttrs, []string{"attrs"}},
+}
+
+// entityColumns is the select list, on table alias, that reads parts of an
+// entity: alias.* for all of them.
+func entityColumns(alias string, parts cartograph.EntityParts) string {
+	if parts == 0 || parts.Has(cartograph.AllParts) {
+		return alias + ".*"
+	}
+	var b strings.Builder
+	for _, pc := range partColumns {
+		if pc.part != cartograph.PartCore && !parts.Has(pc.part) {
+			continue
+		}
+		for _, c := range pc.columns {
+			if b.Len() > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(alias + "." + c)
+		}
+	}
+	return b.String()
+}
+
 // apply writes a validated change onto the row.
 func (r *entityRow) apply(c *cartograph.EntityChange) error {
 	if c.Name != nil {

@@ -21,7 +21,7 @@ func (s *Entities) Search(ctx context.Context, q cartograph.EntityQuery) ([]*car
 	// Sized up front: growing a slice of rows by reflection was a fifth of
 	// the bytes a page allocated.
 	rows := make([]entityRow, 0, min(q.Page.Limit, 1000))
-	sel := s.db.NewSelect().Model(&rows).Where("e.org_id = ?", a.OrgID)
+	sel := s.db.NewSelect().Model(&rows).ColumnExpr(entityColumns("e", q.Parts)).Where("e.org_id = ?", a.OrgID)
 	if err := whereQuery(sel, q); err != nil {
 		return nil, 0, err
 	}

@@ -28,7 +28,10 @@ func hopSQL(h cartograph.Hop) (from, to string) {
 // Neighbors returns, for each id, up to page.Limit+1 entities one hop away
 // (the extra row tells there is a next page), by name then id. One statement
 // for every parent: the nested GraphQL levels stay one statement each.
-func (s *Relations) Neighbors(ctx context.Context, ids []string, h cartograph.Hop, page cartograph.Page, where *cartograph.Filter) (map[string][]*cartograph.Entity, error) {
+// Only parts of each entity are read (zero: all).
+func (s *Relations) Neighbors(ctx context.Context, ids []string, h cartograph.Hop, page cartograph.Page, where *cartograph.Filter,
+	parts cartograph.EntityParts,
+) (map[string][]*cartograph.Entity, error) {
 	a, err := cartograph.CanRead(ctx)
 	if err != nil {
 		return nil, err
@@ -46,9 +49,9 @@ func (s *Relations) Neighbors(ctx context.Context, ids []string, h cartograph.Ho
 	rows := make([]neighborRow, 0, len(ids)*min(page.Limit+1, 8))
 	err = s.db.NewRaw(fmt.Sprintf(`SELECT p.id AS parent_id, n.* FROM unnest(?::uuid[]) AS p(id)
 		CROSS JOIN LATERAL (
-			SELECT e.* FROM relations r JOIN entities e ON e.org_id = r.org_id AND e.id = r.%s
+			SELECT %s FROM relations r JOIN entities e ON e.org_id = r.org_id AND e.id = r.%s
 			WHERE r.org_id = ? AND r.%s = p.id AND r.label = ?%s
-			ORDER BY e.name COLLATE "C", e.id LIMIT ? OFFSET ?) n`, to, from, typeCond), args...).Scan(ctx, &rows)
+			ORDER BY e.name COLLATE "C", e.id LIMIT ? OFFSET ?) n`, entityColumns("e", parts), to, from, typeCond), args...).Scan(ctx, &rows)
 	if err != nil {
 		return nil, wrap(err)
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
+
 	"cartograph/cartograph"
 	"cartograph/db"
 	"cartograph/graph/model"
@@ -268,6 +270,9 @@ func entityPage(ctx context.Context, store *db.DB, q cartograph.EntityQuery, fir
 		return nil, err
 	}
 	q.Page = cartograph.Page{Limit: page.Limit + 1, Offset: page.Offset}
+	if fc := graphql.GetFieldContext(ctx); fc != nil {
+		q.Parts = pageParts(fc.Field.Selections)
+	}
 	if page.Limit == 0 {
 		q.Page.Limit = 0
 	}

@@ -7,6 +7,8 @@ import (
 	"cartograph/cartograph"
 	"cartograph/db"
 	"cartograph/graph/model"
+
+	"github.com/vektah/gqlparser/v2/ast"
 )
 
 // costKey asks for one entity's cost rollup.
@@ -57,7 +59,7 @@ func init() {
 	}
 }
 
-func prefetchCost(ctx context.Context, l *loaders, parents []any, args map[string]any) ([]any, error) {
+func prefetchCost(ctx context.Context, l *loaders, parents []any, args map[string]any, _ ast.SelectionSet) ([]any, error) {
 	from, _ := args["from"].(string)
 	to, _ := args["to"].(string)
 	deps, _ := args["includeDependencies"].(bool)

@@ -234,11 +234,12 @@ func newLoaders(store *db.DB) *loaders {
 				hop   cartograph.Hop
 				page  cartograph.Page
 				where string
+				parts cartograph.EntityParts
 			}
-			return grouped(keys, func(k relKey) (group, string) { return group{k.Hop, k.Page, k.Where}, k.ParentID },
-				func(g group, id string) relKey { return relKey{id, g.hop, g.page, g.where} },
+			return grouped(keys, func(k relKey) (group, string) { return group{k.Hop, k.Page, k.Where, k.Parts}, k.ParentID },
+				func(g group, id string) relKey { return relKey{id, g.hop, g.page, g.where, g.parts} },
 				func(g group, ids []string) (map[string][]*cartograph.Entity, error) {
-					return store.Relations.Neighbors(ctx, ids, g.hop, g.page, l.filter(g.where))
+					return store.Relations.Neighbors(ctx, ids, g.hop, g.page, l.filter(g.where), g.parts)
 				})
 		}),
 		relatedCount: newLoader("relatedCount", func(ctx context.Context, keys []model.RelKey) (map[model.RelKey]int, error) {

@@ -25,8 +25,8 @@ import (
 // report the error on the right field.
 
 // childLoad loads one child field for every parent at once and returns the
-// children, the parents of the next level.
-type childLoad func(ctx context.Context, l *loaders, parents []any, args map[string]any) ([]any, error)
+// children, the parents of the next level. sel is the field's selection set.
+type childLoad func(ctx context.Context, l *loaders, parents []any, args map[string]any, sel ast.SelectionSet) ([]any, error)
 
 type child struct {
 	typ  string // GraphQL type of the children
@@ -85,7 +85,7 @@ func prefetchAs(ctx context.Context, typ string, satisfies []string, parents []a
 		if !ok {
 			continue
 		}
-		next, err := c.load(ctx, loadersFrom(ctx), parents, f.ArgumentMap(oc.Variables))
+		next, err := c.load(ctx, loadersFrom(ctx), parents, f.ArgumentMap(oc.Variables), f.Selections)
 		if err != nil || len(next) == 0 || c.typ == "" {
 			continue
 		}
@@ -95,7 +95,7 @@ func prefetchAs(ctx context.Context, typ string, satisfies []string, parents []a
 
 // items flattens pages into their items: the next level's parents.
 func items[T any, P any](of func(P) []T) childLoad {
-	return func(_ context.Context, _ *loaders, parents []any, _ map[string]any) ([]any, error) {
+	return func(_ context.Context, _ *loaders, parents []any, _ map[string]any, _ ast.SelectionSet) ([]any, error) {
 		var out []any
 		for _, p := range parents {
 			for _, it := range of(p.(P)) {
@@ -133,7 +133,7 @@ func intArg(v any) *int {
 	return &n
 }
 
-func prefetchConfigs(ctx context.Context, l *loaders, parents []any, args map[string]any) ([]any, error) {
+func prefetchConfigs(ctx context.Context, l *loaders, parents []any, args map[string]any, _ ast.SelectionSet) ([]any, error) {
 	page, err := pageOf(args)
 	if err != nil {
 		return nil, err
@@ -146,7 +146,7 @@ func prefetchConfigs(ctx context.Context, l *loaders, parents []any, args map[st
 	return values(keys, found), err
 }
 
-func prefetchConfigCount(ctx context.Context, l *loaders, parents []any, _ map[string]any) ([]any, error) {
+func prefetchConfigCount(ctx context.Context, l *loaders, parents []any, _ map[string]any, _ ast.SelectionSet) ([]any, error) {
 	ids := make([]string, len(parents))
 	for i, p := range parents {
 		ids[i] = p.(*model.ConfigPage).DomainID
@@ -155,7 +155,7 @@ func prefetchConfigCount(ctx context.Context, l *loaders, parents []any, _ map[s
 	return nil, err
 }
 
-func prefetchLatest(ctx context.Context, l *loaders, parents []any, _ map[string]any) ([]any, error) {
+func prefetchLatest(ctx context.Context, l *loaders, parents []any, _ map[string]any, _ ast.SelectionSet) ([]any, error) {
 	var keys []db.VersionKey
 	for _, p := range parents {
 		if c := p.(*cartograph.Config); c.LastVersion > 0 {
@@ -166,7 +166,7 @@ func prefetchLatest(ctx context.Context, l *loaders, parents []any, _ map[string
 	return values(keys, found), err
 }
 
-func prefetchVersions(ctx context.Context, l *loaders, parents []any, args map[string]any) ([]any, error) {
+func prefetchVersions(ctx context.Context, l *loaders, parents []any, args map[string]any, _ ast.SelectionSet) ([]any, error) {
 	page, err := pageOf(args)
 	if err != nil {
 		return nil, err

@@ -4,6 +4,9 @@ import (
 	"context"
 	"strings"
 
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+
 	"cartograph/cartograph"
 	"cartograph/graph/model"
 )
@@ -22,6 +25,7 @@ type relKey struct {
 	Hop      cartograph.Hop
 	Page     cartograph.Page
 	Where    string
+	Parts    cartograph.EntityParts // of each neighbour, from the field's selection
 }
 
 // relatedPage resolves a relation field through the batching loader and
@@ -39,7 +43,11 @@ func relatedPage[P any](ctx context.Context, parent *cartograph.Entity, field st
 		return zero, err
 	}
 	rf := relationFields[field]
-	items, err := loadersFrom(ctx).related.Load(ctx, relKey{parent.ID, rf.hop, page, wk})()
+	parts := cartograph.AllParts
+	if fc := graphql.GetFieldContext(ctx); fc != nil {
+		parts = pageParts(fc.Field.Selections)
+	}
+	items, err := loadersFrom(ctx).related.Load(ctx, relKey{parent.ID, rf.hop, page, wk, parts})()
 	if err != nil {
 		return zero, err
 	}
@@ -76,7 +84,7 @@ type relPage struct {
 }
 
 func prefetchRelated(hop cartograph.Hop) childLoad {
-	return func(ctx context.Context, l *loaders, parents []any, args map[string]any) ([]any, error) {
+	return func(ctx context.Context, l *loaders, parents []any, args map[string]any, sel ast.SelectionSet) ([]any, error) {
 		page, err := pageOf(args)
 		if err != nil {
 			return nil, err
@@ -86,9 +94,10 @@ func prefetchRelated(hop cartograph.Hop) childLoad {
 		if err != nil {
 			return nil, err
 		}
+		parts := pageParts(sel)
 		keys := make([]relKey, len(parents))
 		for i, p := range parents {
-			keys[i] = relKey{p.(model.Entity).Base().ID, hop, page, wk}
+			keys[i] = relKey{p.(model.Entity).Base().ID, hop, page, wk, parts}
 		}
 		found, err := l.related.prefetch(ctx, keys)
 		pages := make([]any, len(keys))
@@ -100,7 +109,7 @@ func prefetchRelated(hop cartograph.Hop) childLoad {
 	}
 }
 
-func relItems(_ context.Context, _ *loaders, parents []any, _ map[string]any) ([]any, error) {
+func relItems(_ context.Context, _ *loaders, parents []any, _ map[string]any, _ ast.SelectionSet) ([]any, error) {
 	var out []any
 	for _, p := range parents {
 		for _, e := range p.(*relPage).items {
@@ -110,7 +119,7 @@ func relItems(_ context.Context, _ *loaders, parents []any, _ map[string]any) ([
 	return out, nil
 }
 
-func prefetchRelatedCount(ctx context.Context, l *loaders, parents []any, _ map[string]any) ([]any, error) {
+func prefetchRelatedCount(ctx context.Context, l *loaders, parents []any, _ map[string]any, _ ast.SelectionSet) ([]any, error) {
 	keys := make([]model.RelKey, len(parents))
 	for i, p := range parents {
 		keys[i] = p.(*relPage).key
