@@ -97,6 +97,14 @@ func TestCostRollups(t *testing.T) {
 		json.Unmarshal(out.Entity, &s)
 		return s.Cost
 	}
+	// Asked alone, the total comes from a cheaper statement: it must agree.
+	totalAlone := func(typ, name, args string) string {
+		var out struct {
+			Entity struct{ Cost struct{ Total string } }
+		}
+		c.gqlData(t, fmt.Sprintf(`{ entity(id: %q) { ... on %s { cost(%s) { total } } } }`, id[name], typ, args), &out)
+		return out.Entity.Cost.Total
+	}
 	all := `from: "2026-01-01", to: "2026-01-03"`
 	for _, tc := range []struct {
 		name, typ, entity, args string
@@ -116,6 +124,9 @@ func TestCostRollups(t *testing.T) {
 			got := cost(tc.typ, tc.entity, tc.args)
 			if w := want(tc.resources, tc.from, tc.to); got.Total != w {
 				t.Errorf("total = %s, want %s", got.Total, w)
+			}
+			if alone := totalAlone(tc.typ, tc.entity, tc.args); alone != got.Total {
+				t.Errorf("total asked alone = %s, with breakdown and daily = %s", alone, got.Total)
 			}
 			var parts, days []string
 			for _, p := range got.Breakdown {

@@ -8,6 +8,7 @@ import (
 	"cartograph/db"
 	"cartograph/graph/model"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
@@ -22,7 +23,24 @@ func costOf(ctx context.Context, e *cartograph.Entity, from, to string, deps boo
 	if err := db.ValidateRange(from, to); err != nil {
 		return nil, err
 	}
-	return loadersFrom(ctx).costs.Load(ctx, costKey{e.ID, db.CostRequest{Type: e.Type, From: from, To: to, Dependencies: deps}})()
+	only := false
+	if fc := graphql.GetFieldContext(ctx); fc != nil {
+		only = totalOnly(fc.Field.Selections)
+	}
+	req := db.CostRequest{Type: e.Type, From: from, To: to, Dependencies: deps, TotalOnly: only}
+	return loadersFrom(ctx).costs.Load(ctx, costKey{e.ID, req})()
+}
+
+// totalOnly reports whether a cost field's selection shows the total alone,
+// which spares its rollup the breakdown and the daily series.
+func totalOnly(sel ast.SelectionSet) bool {
+	only := true
+	eachField(sel, func(f *ast.Field) {
+		if f.Name != "total" && f.Name != "__typename" {
+			only = false
+		}
+	})
+	return only
 }
 
 // entityOf loads one entity by id through the batching loader.
@@ -59,7 +77,7 @@ func init() {
 	}
 }
 
-func prefetchCost(ctx context.Context, l *loaders, parents []any, args map[string]any, _ ast.SelectionSet) ([]any, error) {
+func prefetchCost(ctx context.Context, l *loaders, parents []any, args map[string]any, sel ast.SelectionSet) ([]any, error) {
 	from, _ := args["from"].(string)
 	to, _ := args["to"].(string)
 	deps, _ := args["includeDependencies"].(bool)
@@ -69,7 +87,7 @@ func prefetchCost(ctx context.Context, l *loaders, parents []any, args map[strin
 	keys := make([]costKey, len(parents))
 	for i, p := range parents {
 		e := p.(model.Entity).Base()
-		keys[i] = costKey{e.ID, db.CostRequest{Type: e.Type, From: from, To: to, Dependencies: deps}}
+		keys[i] = costKey{e.ID, db.CostRequest{Type: e.Type, From: from, To: to, Dependencies: deps, TotalOnly: totalOnly(sel)}}
 	}
 	_, err := l.costs.prefetch(ctx, keys)
 	return nil, err
