@@ -269,25 +269,26 @@ func importRelations(ctx context.Context, tx bun.Tx, conn bun.Conn, org string, 
 	if err != nil {
 		return err
 	}
-	res, err := tx.NewRaw(`INSERT INTO relations (org_id, source_id, target_id, label)
-		SELECT ?, source_id::uuid, target_id::uuid, label FROM import_relations ON CONFLICT DO NOTHING`, org).Exec(ctx)
+	const insert = `INSERT INTO relations (org_id, source_id, target_id, label)
+		SELECT ?, source_id::uuid, target_id::uuid, label FROM import_relations`
+	n, err := insertStaged(ctx, tx, insert, insert+` ON CONFLICT DO NOTHING`, org)
 	if err != nil {
 		return err
 	}
-	n, _ := res.RowsAffected()
 	counts.Relations = int(n)
 	counts.SkippedRelations += staged - counts.Relations
 	return nil
 }
 
 // importCosts copies the cost rows of imported resources into a staging
-// table, then upserts them by (resource, date, operation).
+// table, then inserts them, one row per (resource, date, operation): of
+// lines that repeat one, the last wins.
 func importCosts(ctx context.Context, tx bun.Tx, conn bun.Conn, org string, r io.Reader, types map[string]cartograph.EntityType, counts *ImportCounts) error {
-	if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE import_costs (resource_id text, date text, operation text, cost text) ON COMMIT DROP`); err != nil {
+	if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE import_costs (line int, resource_id text, date text, operation text, cost text) ON COMMIT DROP`); err != nil {
 		return err
 	}
 	in := newLines(r)
-	err := copyInto(ctx, conn, "import_costs", []string{"resource_id", "date", "operation", "cost"}, in, func() ([]any, error) {
+	err := copyInto(ctx, conn, "import_costs", []string{"line", "resource_id", "date", "operation", "cost"}, in, func() ([]any, error) {
 		for {
 			line, ok := in.next()
 			if !ok {
@@ -301,19 +302,49 @@ func importCosts(ctx context.Context, tx bun.Tx, conn bun.Conn, org string, r io
 				counts.SkippedCosts++
 				continue
 			}
-			return []any{c.ResourceID, c.Date, c.Operation, c.Cost}, nil
+			return []any{in.n, c.ResourceID, c.Date, c.Operation, c.Cost}, nil
 		}
 	})
 	if err != nil {
 		return err
 	}
-	res, err := tx.NewRaw(`INSERT INTO costs (org_id, resource_id, date, operation, cost)
+	n, err := insertStaged(ctx, tx,
+		`INSERT INTO costs (org_id, resource_id, date, operation, cost)
+		SELECT ?, resource_id::uuid, date::date, operation, cost::numeric(14,4) FROM import_costs`,
+		`INSERT INTO costs (org_id, resource_id, date, operation, cost)
 		SELECT DISTINCT ON (resource_id, date, operation) ?, resource_id::uuid, date::date, operation, cost::numeric(14,4) FROM import_costs
-		ON CONFLICT (org_id, resource_id, date, operation) DO UPDATE SET cost = EXCLUDED.cost`, org).Exec(ctx)
+		ORDER BY resource_id, date, operation, line DESC`,
+		org)
 	if err != nil {
 		return err
 	}
-	n, _ := res.RowsAffected()
 	counts.Costs = int(n)
 	return nil
+}
+
+// insertStaged moves staged relations or costs into the catalog and returns
+// how many rows it wrote. Both belong to entities this import inserted, so
+// no row already in the catalog can share their keys: only a file that
+// repeats a key can break uniqueness. The plain insert is tried first; if it
+// does, the deduplicating one runs instead. That spares the common case the
+// sort and the speculative insertion that deduplication costs (a fifth of
+// the costs phase).
+func insertStaged(ctx context.Context, tx bun.Tx, plain, dedupe string, args ...any) (int64, error) {
+	if _, err := tx.ExecContext(ctx, "SAVEPOINT import_staged"); err != nil {
+		return 0, err
+	}
+	res, err := tx.NewRaw(plain, args...).Exec(ctx)
+	if isUniqueViolation(err, "") {
+		if _, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT import_staged"); err != nil {
+			return 0, err
+		}
+		res, err = tx.NewRaw(dedupe, args...).Exec(ctx)
+	}
+	if err != nil {
+		return 0, err
+	}
+	if _, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT import_staged"); err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }
