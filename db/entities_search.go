@@ -18,10 +18,7 @@ func (s *Entities) Search(ctx context.Context, q cartograph.EntityQuery) ([]*car
 	if err != nil {
 		return nil, 0, err
 	}
-	// Sized up front: growing a slice of rows by reflection was a fifth of
-	// the bytes a page allocated.
-	rows := make([]entityRow, 0, min(q.Page.Limit, 1000))
-	sel := s.db.NewSelect().Model(&rows).ColumnExpr(entityColumns("e", q.Parts)).Where("e.org_id = ?", a.OrgID)
+	sel := s.db.NewSelect().TableExpr("entities AS e").ColumnExpr(entityColumns("e", q.Parts)).Where("e.org_id = ?", a.OrgID)
 	if err := whereQuery(sel, q); err != nil {
 		return nil, 0, err
 	}
@@ -35,12 +32,13 @@ func (s *Entities) Search(ctx context.Context, q cartograph.EntityQuery) ([]*car
 		dir = "DESC"
 	}
 	sel.OrderExpr(col + " " + dir).OrderExpr("e.id " + dir).Apply(paged(q.Page))
-	if err := sel.Scan(ctx); err != nil {
+	rows, err := sel.Rows(ctx)
+	if err != nil {
 		return nil, 0, wrap(err)
 	}
-	out := make([]*cartograph.Entity, len(rows))
-	for i := range rows {
-		out[i] = rows[i].entity()
+	out := make([]*cartograph.Entity, 0, min(q.Page.Limit, 1000))
+	if err := scanEntities(rows, nil, func(e *cartograph.Entity) { out = append(out, e) }); err != nil {
+		return nil, 0, wrap(err)
 	}
 	total := 0
 	if q.Count {

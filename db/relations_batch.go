@@ -4,17 +4,8 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/uptrace/bun"
-
 	"cartograph/cartograph"
 )
-
-// neighborRow is an entity reached from a parent id.
-type neighborRow struct {
-	bun.BaseModel `bun:"table:entities,alias:e"`
-	ParentID      string `bun:"parent_id"`
-	entityRow     `bun:",extend"`
-}
 
 // hopSQL returns the relation columns to join on for a hop: the parent's
 // column and the reached entity's column.
@@ -46,18 +37,19 @@ func (s *Relations) Neighbors(ctx context.Context, ids []string, h cartograph.Ho
 		return nil, err
 	}
 	args = append(args, page.Limit+1, page.Offset)
-	rows := make([]neighborRow, 0, len(ids)*min(page.Limit+1, 8))
-	err = s.db.NewRaw(fmt.Sprintf(`SELECT p.id AS parent_id, n.* FROM unnest(?::uuid[]) AS p(id)
+	rows, err := s.db.QueryContext(ctx, fmt.Sprintf(`SELECT p.id AS parent_id, n.* FROM unnest(?::uuid[]) AS p(id)
 		CROSS JOIN LATERAL (
 			SELECT %s FROM relations r JOIN entities e ON e.org_id = r.org_id AND e.id = r.%s
 			WHERE r.org_id = ? AND r.%s = p.id AND r.label = ?%s
-			ORDER BY e.name COLLATE "C", e.id LIMIT ? OFFSET ?) n`, entityColumns("e", parts), to, from, typeCond), args...).Scan(ctx, &rows)
+			ORDER BY e.name COLLATE "C", e.id LIMIT ? OFFSET ?) n`, entityColumns("e", parts), to, from, typeCond), args...)
 	if err != nil {
 		return nil, wrap(err)
 	}
 	out := make(map[string][]*cartograph.Entity, len(ids))
-	for i := range rows {
-		out[rows[i].ParentID] = append(out[rows[i].ParentID], rows[i].entity())
+	var parent string
+	err = scanEntities(rows, []any{&parent}, func(e *cartograph.Entity) { out[parent] = append(out[parent], e) })
+	if err != nil {
+		return nil, wrap(err)
 	}
 	return out, nil
 }
