@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cartograph/cartograph"
 	"fmt"
 	"net/http"
 	"slices"
@@ -255,5 +256,60 @@ func TestFilteredPageStatements(t *testing.T) {
 	}
 	if n := count(`{ entities(types: [SERVICE], where: ` + where + `) { totalCount items { name } } }`); n != 3 {
 		t.Errorf("filtered page with total: %d statements, want 3", n)
+	}
+}
+
+// TestRelationFilterPages pages through a filter that mixes relation and
+// plain conditions. Relation conditions are tested lazily, in page order, on
+// candidates the other conditions picked: the pages must still be exactly
+// the matches in order, in both directions, and a relation condition may
+// read any column, shown or not.
+func TestRelationFilterPages(t *testing.T) {
+	c := newCatalogClient(t, "relpages")
+	seedGraph(t, c.org, 12) // svc-000..svc-011; each depends on the next two
+	where := `{and: [{field: "name", ne: "svc-003"}, {or: [{field: "description", eq: "nobody"},
+		{relation: "dependencies", some: {field: "name", startsWith: "svc"}}]}]}`
+	var want []string // every service with a dependency (all but the last), less svc-003
+	for i := range 11 {
+		if i != 3 {
+			want = append(want, fmt.Sprintf("svc-%03d", i))
+		}
+	}
+	for _, dir := range []string{"ASC", "DESC"} {
+		t.Run(dir, func(t *testing.T) {
+			expect := slices.Clone(want)
+			if dir == "DESC" {
+				slices.Reverse(expect)
+			}
+			var got []string
+			for offset := 0; offset < len(want)+3; offset += 3 {
+				var page struct {
+					Entities struct {
+						TotalCount  int
+						HasNextPage bool
+						Items       []struct{ Name string }
+					}
+				}
+				c.gqlData(t, fmt.Sprintf(`{ entities(types: [SERVICE], first: 3, offset: %d, sort: {field: NAME, direction: %s},
+					where: %s) { totalCount hasNextPage items { name } } }`, offset, dir, where), &page)
+				if page.Entities.TotalCount != len(want) || page.Entities.HasNextPage != (offset+3 < len(want)) {
+					t.Errorf("offset %d: totalCount %d, hasNextPage %v", offset, page.Entities.TotalCount, page.Entities.HasNextPage)
+				}
+				for _, it := range page.Entities.Items {
+					got = append(got, it.Name)
+				}
+			}
+			if !slices.Equal(got, expect) {
+				t.Errorf("pages = %v, want %v", got, expect)
+			}
+		})
+	}
+	// A filter split into its relation and plain parts is still held to the
+	// size limit as a whole.
+	big := strings.Repeat(`{field: "name", ne: "x"}, `, cartograph.MaxFilterNodes)
+	code, _, _ := c.gqlError(t, `{ entities(types: [SERVICE], where: {and: [`+big+
+		`{relation: "dependencies", some: {field: "name", eq: "svc-001"}}]}) { items { name } } }`)
+	if code != "BAD_USER_INPUT" {
+		t.Errorf("a filter of %d conditions: code %q, want BAD_USER_INPUT", cartograph.MaxFilterNodes+2, code)
 	}
 }

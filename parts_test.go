@@ -94,24 +94,14 @@ func leafSelections(t *testing.T, c *catalogClient, typ string) []string {
 		}
 		return r
 	}
-	var fields func(name string) []struct {
+	type field struct {
 		Name string
 		Args []struct{ Name string }
 		Type typeRef
 	}
-	fields = func(name string) []struct {
-		Name string
-		Args []struct{ Name string }
-		Type typeRef
-	} {
+	fields := func(name string) []field {
 		var out struct {
-			Type struct {
-				Fields []struct {
-					Name string
-					Args []struct{ Name string }
-					Type typeRef
-				}
-			} `json:"__type"`
+			Type struct{ Fields []field } `json:"__type"`
 		}
 		c.gqlData(t, fmt.Sprintf(`{ __type(name: %q) { fields { name args { name }
 			type { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } }`, name), &out)

@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/uptrace/bun"
@@ -18,10 +19,6 @@ func (s *Entities) Search(ctx context.Context, q cartograph.EntityQuery) ([]*car
 	if err != nil {
 		return nil, 0, err
 	}
-	sel := s.db.NewSelect().TableExpr("entities AS e").ColumnExpr(entityColumns("e", q.Parts)).Where("e.org_id = ?", a.OrgID)
-	if err := whereQuery(sel, q); err != nil {
-		return nil, 0, err
-	}
 	col, err := sortColumn(q.Sort.Property, singleType(q), nil)
 	if err != nil {
 		return nil, 0, &cartograph.Error{Code: cartograph.Invalid, Field: "sort.property",
@@ -31,7 +28,43 @@ func (s *Entities) Search(ctx context.Context, q cartograph.EntityQuery) ([]*car
 	if q.Sort.Descending {
 		dir = "DESC"
 	}
-	sel.OrderExpr(col + " " + dir).OrderExpr("e.id " + dir).Apply(paged(q.Page))
+	order := func(sel *bun.SelectQuery) *bun.SelectQuery {
+		return sel.OrderExpr(col + " " + dir).OrderExpr("e.id " + dir)
+	}
+	sel := s.db.NewSelect().ColumnExpr(entityColumns("e", q.Parts))
+	if lazy, eager := relationFilters(q.Filters); len(lazy) == 0 {
+		sel.TableExpr("entities AS e").Where("e.org_id = ?", a.OrgID)
+		if err := whereQuery(sel, q); err != nil {
+			return nil, 0, err
+		}
+	} else {
+		// Relation conditions cost a subquery per candidate, so they are
+		// tested on the candidates in page order and only until the page is
+		// full. The other conditions pick and sort the candidates (with
+		// their indexes); OFFSET 0 keeps the planner from merging the two,
+		// which it did, testing the relations on every candidate first.
+		for _, f := range q.Filters {
+			// Compiled in parts below, each filter is held to the limit whole.
+			if filterNodes(f) > cartograph.MaxFilterNodes {
+				return nil, 0, invalid("the filter has more than %d conditions", cartograph.MaxFilterNodes)
+			}
+		}
+		inner := s.db.NewSelect().TableExpr("entities AS e").ColumnExpr("e.*").Where("e.org_id = ?", a.OrgID)
+		eq := q
+		eq.Filters = eager
+		if err := whereQuery(inner, eq); err != nil {
+			return nil, 0, err
+		}
+		sel.TableExpr("(? OFFSET 0) AS e", order(inner))
+		for _, f := range lazy {
+			sql, args, err := compileEntityFilter(f, singleType(q), nil)
+			if err != nil {
+				return nil, 0, err
+			}
+			sel.Where(sql, args...)
+		}
+	}
+	order(sel).Apply(paged(q.Page))
 	rows, err := sel.Rows(ctx)
 	if err != nil {
 		return nil, 0, wrap(err)
@@ -84,6 +117,40 @@ func whereQuery(sel *bun.SelectQuery, q cartograph.EntityQuery) error {
 		}
 	}
 	return nil
+}
+
+// relationFilters splits filters, and the conditions of their top-level
+// ands, into those that follow a relation somewhere (some, every, none) and
+// the rest.
+func relationFilters(filters []cartograph.Filter) (lazy, eager []cartograph.Filter) {
+	for _, f := range filters {
+		switch {
+		case f.Op == cartograph.OpAnd:
+			l, e := relationFilters(f.Children)
+			lazy, eager = append(lazy, l...), append(eager, e...)
+		case followsRelation(f):
+			lazy = append(lazy, f)
+		default:
+			eager = append(eager, f)
+		}
+	}
+	return lazy, eager
+}
+
+// filterNodes counts the conditions of a filter tree, as the compiler does.
+func filterNodes(f cartograph.Filter) int {
+	n := 1
+	for _, c := range f.Children {
+		n += filterNodes(c)
+	}
+	return n
+}
+
+func followsRelation(f cartograph.Filter) bool {
+	if f.Op == cartograph.OpSome || f.Op == cartograph.OpEvery || f.Op == cartograph.OpNone {
+		return true
+	}
+	return slices.ContainsFunc(f.Children, followsRelation)
 }
 
 // singleType is the query's entity type when it names exactly one, else "":
