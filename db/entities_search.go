@@ -56,12 +56,8 @@ func (s *Entities) Search(ctx context.Context, q cartograph.EntityQuery) ([]*car
 			return nil, 0, err
 		}
 		sel.TableExpr("(? OFFSET 0) AS e", order(inner))
-		for _, f := range lazy {
-			sql, args, err := compileEntityFilter(f, singleType(q), nil)
-			if err != nil {
-				return nil, 0, err
-			}
-			sel.Where(sql, args...)
+		if err := whereFilters(sel, lazy, singleType(q)); err != nil {
+			return nil, 0, err
 		}
 	}
 	order(sel).Apply(paged(q.Page))
@@ -99,12 +95,8 @@ func whereQuery(sel *bun.SelectQuery, q cartograph.EntityQuery) error {
 			sel.Where("e.type = ANY(?)", pgArray(types))
 		}
 	}
-	for _, f := range q.Filters {
-		sql, args, err := compileEntityFilter(f, singleType(q), nil)
-		if err != nil {
-			return err
-		}
-		sel.Where(sql, args...)
+	if err := whereFilters(sel, q.Filters, singleType(q)); err != nil {
+		return err
 	}
 	if t := strings.TrimSpace(q.SearchTerms); t != "" {
 		// Both sides lower-cased, so the trigram indexes on lower(name) and
@@ -115,6 +107,18 @@ func whereQuery(sel *bun.SelectQuery, q cartograph.EntityQuery) error {
 		} else {
 			sel.Where("e.search_text LIKE ?", pattern)
 		}
+	}
+	return nil
+}
+
+// whereFilters adds each filter to sel as a condition on alias e.
+func whereFilters(sel *bun.SelectQuery, filters []cartograph.Filter, typ cartograph.EntityType) error {
+	for _, f := range filters {
+		sql, args, err := compileEntityFilter(f, typ, nil)
+		if err != nil {
+			return err
+		}
+		sel.Where(sql, args...)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package db
 import (
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -27,90 +28,98 @@ func scanEntities(rows *sql.Rows, lead []any, each func(*cartograph.Entity)) (er
 	if err != nil {
 		return err
 	}
-	var (
-		row                                   entityRow
-		tags, access, meta, links, perm, attr sql.RawBytes
-		ignored                               sql.RawBytes
-	)
+	var s entityScan
 	dest := append(make([]any, 0, len(cols)), lead...)
 	for _, c := range cols[len(lead):] {
-		var d any
-		switch c {
-		case "org_id":
-			d = &row.OrgID
-		case "id":
-			d = &row.ID
-		case "type":
-			d = &row.Type
-		case "name":
-			d = &row.Name
-		case "description":
-			d = &row.Description
-		case "tags":
-			d = &tags
-		case "meta_tags":
-			d = &meta
-		case "links":
-			d = &links
-		case "permissions":
-			d = &perm
-		case "general_access":
-			d = &access
-		case "origin":
-			d = &row.Origin
-		case "created_by":
-			d = &row.CreatedBy
-		case "last_changed_by":
-			d = &row.LastChangedBy
-		case "created_at":
-			d = &row.CreatedAt
-		case "updated_at":
-			d = &row.UpdatedAt
-		case "provider":
-			d = &row.Provider
-		case "provider_type":
-			d = &row.ProviderType
-		case "provider_resource_key":
-			d = &row.ProviderResourceKey
-		case "provider_resource_type":
-			d = &row.ProviderResourceType
-		case "provider_account_id":
-			d = &row.ProviderAccountID
-		case "location":
-			d = &row.Location
-		case "attrs":
-			d = &attr
-		default: // search_text, and whatever a later migration adds
-			d = &ignored
-		}
-		dest = append(dest, d)
+		dest = append(dest, s.dest(c))
 	}
 	for rows.Next() {
-		row, tags, access, meta, links, perm, attr = entityRow{}, nil, nil, nil, nil, nil, nil
+		s = entityScan{} // the addresses in dest stay valid
 		if err := rows.Scan(dest...); err != nil {
 			return err
 		}
-		if row.Tags, err = parseTextArray(tags); err != nil {
+		e, err := s.entity()
+		if err != nil {
 			return err
 		}
-		if row.GeneralAccess, err = parseTextArray(access); err != nil {
-			return err
-		}
-		if err := decodeJSON(meta, &row.MetaTags); err != nil {
-			return err
-		}
-		if err := decodeJSON(links, &row.Links); err != nil {
-			return err
-		}
-		if err := decodeJSON(attr, &row.Attrs); err != nil {
-			return err
-		}
-		if perm != nil {
-			row.Permissions = json.RawMessage(append([]byte(nil), perm...))
-		}
-		each(row.entity())
+		each(e)
 	}
 	return rows.Err()
+}
+
+// entityScan is where one row's columns land: plain columns in the row,
+// arrays and JSON as raw text until entity decodes them.
+type entityScan struct {
+	row                                            entityRow
+	tags, access, meta, links, perm, attr, ignored sql.RawBytes
+}
+
+// dest returns where column c is scanned to.
+func (s *entityScan) dest(c string) any {
+	r := &s.row
+	switch c {
+	case "org_id":
+		return &r.OrgID
+	case "id":
+		return &r.ID
+	case "type":
+		return &r.Type
+	case "name":
+		return &r.Name
+	case "description":
+		return &r.Description
+	case "tags":
+		return &s.tags
+	case "meta_tags":
+		return &s.meta
+	case "links":
+		return &s.links
+	case "permissions":
+		return &s.perm
+	case "general_access":
+		return &s.access
+	case "origin":
+		return &r.Origin
+	case "created_by":
+		return &r.CreatedBy
+	case "last_changed_by":
+		return &r.LastChangedBy
+	case "created_at":
+		return &r.CreatedAt
+	case "updated_at":
+		return &r.UpdatedAt
+	case "provider":
+		return &r.Provider
+	case "provider_type":
+		return &r.ProviderType
+	case "provider_resource_key":
+		return &r.ProviderResourceKey
+	case "provider_resource_type":
+		return &r.ProviderResourceType
+	case "provider_account_id":
+		return &r.ProviderAccountID
+	case "location":
+		return &r.Location
+	case "attrs":
+		return &s.attr
+	}
+	return &s.ignored // search_text, and whatever a later migration adds
+}
+
+// entity decodes the raw columns and builds the scanned row's entity.
+// Columns not read stay nil and leave their fields at entity()'s defaults.
+func (s *entityScan) entity() (*cartograph.Entity, error) {
+	var tagsErr, accessErr error
+	s.row.Tags, tagsErr = parseTextArray(s.tags)
+	s.row.GeneralAccess, accessErr = parseTextArray(s.access)
+	if err := errors.Join(tagsErr, accessErr, decodeJSON(s.meta, &s.row.MetaTags),
+		decodeJSON(s.links, &s.row.Links), decodeJSON(s.attr, &s.row.Attrs)); err != nil {
+		return nil, err
+	}
+	if s.perm != nil {
+		s.row.Permissions = json.RawMessage(append([]byte(nil), s.perm...))
+	}
+	return s.row.entity(), nil
 }
 
 // decodeJSON decodes a jsonb column, if it was read, into v.
