@@ -45,8 +45,8 @@ func (s *Entities) Search(ctx context.Context, q cartograph.EntityQuery) ([]*car
 		// which it did, testing the relations on every candidate first.
 		for _, f := range q.Filters {
 			// Compiled in parts below, each filter is held to the limit whole.
-			if filterNodes(f) > cartograph.MaxFilterNodes {
-				return nil, 0, invalid("the filter has more than %d conditions", cartograph.MaxFilterNodes)
+			if err := checkFilterSize(f); err != nil {
+				return nil, 0, err
 			}
 		}
 		inner := s.db.NewSelect().TableExpr("entities AS e").ColumnExpr("e.*").Where("e.org_id = ?", a.OrgID)
@@ -139,15 +139,6 @@ func relationFilters(filters []cartograph.Filter) (lazy, eager []cartograph.Filt
 		}
 	}
 	return lazy, eager
-}
-
-// filterNodes counts the conditions of a filter tree, as the compiler does.
-func filterNodes(f cartograph.Filter) int {
-	n := 1
-	for _, c := range f.Children {
-		n += filterNodes(c)
-	}
-	return n
 }
 
 func followsRelation(f cartograph.Filter) bool {

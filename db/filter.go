@@ -78,15 +78,34 @@ func entityField(costColumns map[string]string) fieldResolver {
 type compiler struct {
 	field fieldResolver
 	args  []any
-	nodes int
 }
 
 // compileEntityFilter compiles f over the entities alias e of type typ (""
 // when the query spans types: relation conditions then need a type).
 func compileEntityFilter(f cartograph.Filter, typ cartograph.EntityType, costColumns map[string]string) (string, []any, error) {
+	if err := checkFilterSize(f); err != nil {
+		return "", nil, err
+	}
 	c := &compiler{field: entityField(costColumns)}
 	sql, err := c.compile(f, "e", typ, 0)
 	return sql, c.args, err
+}
+
+// checkFilterSize holds a filter tree to MaxFilterNodes conditions, each
+// and, or, not and relation quantifier counting as one.
+func checkFilterSize(f cartograph.Filter) error {
+	if filterNodes(f) > cartograph.MaxFilterNodes {
+		return invalid("the filter has more than %d conditions", cartograph.MaxFilterNodes)
+	}
+	return nil
+}
+
+func filterNodes(f cartograph.Filter) int {
+	n := 1
+	for _, c := range f.Children {
+		n += filterNodes(c)
+	}
+	return n
 }
 
 func invalid(format string, args ...any) error {
@@ -99,10 +118,6 @@ func (c *compiler) arg(v any) string {
 }
 
 func (c *compiler) compile(f cartograph.Filter, alias string, typ cartograph.EntityType, depth int) (string, error) {
-	c.nodes++
-	if c.nodes > cartograph.MaxFilterNodes {
-		return "", invalid("the filter has more than %d conditions", cartograph.MaxFilterNodes)
-	}
 	switch f.Op {
 	case cartograph.OpAnd, cartograph.OpOr:
 		if len(f.Children) == 0 {

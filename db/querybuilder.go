@@ -177,6 +177,9 @@ func costFields(_ string, _ cartograph.EntityType, name string) (string, fieldKi
 func (s *Entities) costRows(ctx context.Context, org string, q QueryBuilderQuery) ([]QueryBuilderItem, int, error) {
 	where, whereArgs := "TRUE", []any(nil)
 	if q.Filter != nil {
+		if err := checkFilterSize(*q.Filter); err != nil {
+			return nil, 0, err
+		}
 		c := &compiler{field: costFields}
 		var err error
 		if where, err = c.compile(*q.Filter, "c", "", 0); err != nil {
