@@ -64,7 +64,11 @@ func (d *DB) Import(ctx context.Context, src ImportSource) (*ImportCounts, error
 	}
 	defer conn.Close()
 	err = inTx(ctx, conn, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := tx.ExecContext(ctx, "SELECT set_config('cartograph.bulk', 'on', true)"); err != nil {
+		// A synchronous commit, whatever the server's default: the VACUUM
+		// below can mark a page all-visible only once the commit record is
+		// flushed (until then no hint bit is set), and an import that says
+		// "imported" should be durable anyway.
+		if _, err := tx.ExecContext(ctx, "SELECT set_config('cartograph.bulk', 'on', true), set_config('synchronous_commit', 'on', true)"); err != nil {
 			return err
 		}
 		phase := func(name string, rows, skipped *int, run func() error) error {
@@ -104,10 +108,16 @@ func (d *DB) Import(ctx context.Context, src ImportSource) (*ImportCounts, error
 	// Fresh statistics now rather than at autovacuum's next visit: planned
 	// with stale ones, the filter queries took seconds instead of
 	// milliseconds. VACUUM also marks the new pages all-visible, which the
-	// cost rollups' index-only scans need.
+	// relation loaders' and cost rollups' index-only scans need. It runs over
+	// all three tables before ANALYZE: ANALYZE commits its statistics, and
+	// under synchronous_commit=off that commit leaves the import's xids
+	// (clog keeps one commit LSN per 32) unflushed for a moment, in which
+	// VACUUM may set no hint bit and so mark no page all-visible.
 	start := time.Now()
-	if _, err := d.bun.ExecContext(ctx, "VACUUM (ANALYZE) entities, relations, costs"); err != nil {
-		return nil, wrap(err)
+	for _, stmt := range []string{"VACUUM entities, relations, costs", "ANALYZE entities, relations, costs"} {
+		if _, err := d.bun.ExecContext(ctx, stmt); err != nil {
+			return nil, wrap(err)
+		}
 	}
 	if src.Progress != nil {
 		n := counts.Entities + counts.Relations + counts.Costs
