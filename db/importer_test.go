@@ -52,6 +52,15 @@ func TestImport(t *testing.T) {
 	if err != nil || got[r1].Total != "5.0000" {
 		t.Errorf("imported costs total %+v, %v; want 5.0000 (3 from the later of two lines for a day, 2)", got[r1], err)
 	}
+	// One summary event stands for the import's rows, sequenced like any
+	// other (the row triggers the import skips do not include its own).
+	events, _, err := testDB.Changes.List(ctx, cartograph.ChangeQuery{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(events) != 1 || events[0].ObjectType != cartograph.ObjectImport || events[0].Seq == 0 {
+		t.Errorf("change log after an import: %d events, first %+v; want one import event with a seq", len(events), events)
+	}
 	e, err := testDB.Entities.Get(ctx, s1)
 	if err != nil || e.Name != "a" {
 		t.Fatalf("imported entity keeps its id: %v %v", e, err)
