@@ -82,6 +82,7 @@ func serve(args []string) error {
 	}
 	log := cfg.logger()
 	slog.SetDefault(log)
+	tuneGC()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 

@@ -1,0 +1,27 @@
+package main
+
+import "testing"
+
+// TestGCDefaults checks that the server's collector defaults apply only
+// where the environment does not set GOGC or GOMEMLIMIT itself.
+func TestGCDefaults(t *testing.T) {
+	tests := []struct {
+		name        string
+		env         map[string]string
+		wantPercent int
+		wantLimit   int64
+	}{
+		{"neither set", nil, 400, 128 << 20},
+		{"GOGC set", map[string]string{"GOGC": "100"}, 0, 128 << 20},
+		{"GOMEMLIMIT set", map[string]string{"GOMEMLIMIT": "1GiB"}, 400, 0},
+		{"both set", map[string]string{"GOGC": "off", "GOMEMLIMIT": "1GiB"}, 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, l := gcDefaults(func(k string) string { return tt.env[k] })
+			if p != tt.wantPercent || l != tt.wantLimit {
+				t.Errorf("gcDefaults = %d, %d; want %d, %d", p, l, tt.wantPercent, tt.wantLimit)
+			}
+		})
+	}
+}
