@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 
@@ -321,6 +322,17 @@ func importRelations(ctx context.Context, tx bun.Tx, conn bun.Conn, org string, 
 // table, then inserts them, one row per (resource, date, operation): of
 // lines that repeat one, the last wins.
 func importCosts(ctx context.Context, tx bun.Tx, conn bun.Conn, org string, r io.Reader, types map[string]cartograph.EntityType, counts *ImportCounts) error {
+	if rs, ok := r.(io.ReadSeeker); ok {
+		done, err := copyCosts(ctx, tx, conn, org, rs, types, counts)
+		if done || err != nil {
+			return err
+		}
+		// The file repeats a key: read it again through the staging table.
+		if _, err := rs.Seek(0, io.SeekStart); err != nil {
+			return err
+		}
+		counts.Costs, counts.SkippedCosts = 0, 0
+	}
 	if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE import_costs (line int, resource_id text, date text, operation text, cost text) ON COMMIT DROP`); err != nil {
 		return err
 	}
@@ -357,6 +369,72 @@ func importCosts(ctx context.Context, tx bun.Tx, conn bun.Conn, org string, r io
 	}
 	counts.Costs = int(n)
 	return nil
+}
+
+// copyCosts is the costs phase for a file that repeats no (resource, date,
+// operation), as the generator's never does: it copies the lines of
+// imported resources straight into costs, typed, sparing the staging
+// table's write, read and casts (~40 % of the phase). If the file does
+// repeat a key, it undoes its work and reports false, and importCosts reads
+// the file again through the staging table, which keeps the last line.
+func copyCosts(ctx context.Context, tx bun.Tx, conn bun.Conn, org string, r io.Reader, types map[string]cartograph.EntityType, counts *ImportCounts) (bool, error) {
+	if _, err := tx.ExecContext(ctx, "SAVEPOINT import_costs"); err != nil {
+		return false, err
+	}
+	in := newLines(r)
+	copied := 0
+	err := copyInto(ctx, conn, "costs", []string{"org_id", "resource_id", "date", "operation", "cost"}, in, func() ([]any, error) {
+		for {
+			line, ok := in.next()
+			if !ok {
+				return nil, in.sc.Err()
+			}
+			c, err := cartograph.ParseCostRow(line)
+			if err != nil {
+				return nil, in.fail(cartograph.Errorf(cartograph.Invalid, "%v", err))
+			}
+			if types[c.ResourceID] != cartograph.Resource {
+				counts.SkippedCosts++
+				continue
+			}
+			row, err := costValues(org, c)
+			if err != nil {
+				return nil, in.fail(cartograph.Errorf(cartograph.Invalid, "%v", err))
+			}
+			copied++
+			return row, nil
+		}
+	})
+	if isUniqueViolation(err, "") {
+		_, err = tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT import_costs")
+		return false, err
+	}
+	if err != nil {
+		return false, err
+	}
+	if _, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT import_costs"); err != nil {
+		return false, err
+	}
+	counts.Costs = copied
+	return true, nil
+}
+
+// costValues is a cost row as COPY's binary format takes it: typed values,
+// which pgx encodes without parsing text.
+func costValues(org string, c cartograph.Cost) ([]any, error) {
+	var id pgtype.UUID
+	if err := id.Scan(c.ResourceID); err != nil {
+		return nil, err
+	}
+	date, err := time.Parse(time.DateOnly, c.Date)
+	if err != nil {
+		return nil, err
+	}
+	var cost pgtype.Numeric
+	if err := cost.Scan(c.Cost); err != nil {
+		return nil, err
+	}
+	return []any{org, id, pgtype.Date{Time: date, Valid: true}, c.Operation, cost}, nil
 }
 
 // insertStaged moves staged relations or costs into the catalog and returns

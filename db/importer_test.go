@@ -118,9 +118,19 @@ func TestImportLeavesPagesAllVisible(t *testing.T) {
 		}
 	}
 	actx := dbtest.As(ctx, "visible", cartograph.ScopeWrite, cartograph.RoleUser)
-	if _, err := store.Import(actx, db.ImportSource{Entities: strings.NewReader(ents.String()),
-		Relations: strings.NewReader(rels.String()), Costs: strings.NewReader(costs.String())}); err != nil {
+	counts, err := store.Import(actx, db.ImportSource{Entities: strings.NewReader(ents.String()),
+		Relations: strings.NewReader(rels.String()), Costs: strings.NewReader(costs.String())})
+	if err != nil {
 		t.Fatal(err)
+	}
+	if counts.Costs != 300*28 || counts.SkippedCosts != 0 {
+		t.Errorf("counts = %+v; want %d costs", *counts, 300*28)
+	}
+	// No key repeats here, so the costs went straight in by COPY, typed.
+	env := "30000000-0000-4000-8000-000000000007"
+	got, err := store.Costs.Rollups(actx, db.CostRequest{Type: cartograph.Environment, From: "2026-02-01", To: "2026-02-28"}, []string{env})
+	if err != nil || got[env].Total != "35.0000" {
+		t.Errorf("environment's imported costs %+v, %v; want 35.0000 (28 days of 1.25)", got[env], err)
 	}
 	for _, table := range []string{"entities", "relations", "costs"} {
 		var pages, visible int
