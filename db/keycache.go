@@ -79,6 +79,14 @@ func (c *keyCache) flush(on bool) {
 	c.entries = nil
 }
 
+// CachingKeys reports whether the key cache is on: WatchKeys's listener
+// session is up, so a known key costs no statement.
+func (k *Keys) CachingKeys() bool {
+	k.cache.mu.Lock()
+	defer k.cache.mu.Unlock()
+	return k.cache.on
+}
+
 // drop empties the cache, leaving it on or off.
 func (c *keyCache) drop() {
 	c.mu.Lock()

@@ -125,9 +125,16 @@ func UniqueOrg(base string) string {
 }
 
 // WatchKeys runs d.WatchKeys, turning the key cache on, until the test ends.
+// It returns once the cache is on, so the test's first requests already
+// find their keys cached after one read.
 func WatchKeys(t testing.TB, d *db.DB) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { d.WatchKeys(ctx, slog.New(slog.DiscardHandler)); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
+	for deadline := time.Now().Add(10 * time.Second); !d.Keys.CachingKeys(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the key cache did not turn on within 10s")
+		}
+	}
 }
