@@ -337,23 +337,10 @@ func importCosts(ctx context.Context, tx bun.Tx, conn bun.Conn, org string, r io
 		return err
 	}
 	in := newLines(r)
-	err := copyInto(ctx, conn, "import_costs", []string{"line", "resource_id", "date", "operation", "cost"}, in, func() ([]any, error) {
-		for {
-			line, ok := in.next()
-			if !ok {
-				return nil, in.sc.Err()
-			}
-			c, err := cartograph.ParseCostRow(line)
-			if err != nil {
-				return nil, in.fail(cartograph.Errorf(cartograph.Invalid, "%v", err))
-			}
-			if types[c.ResourceID] != cartograph.Resource {
-				counts.SkippedCosts++
-				continue
-			}
+	err := copyInto(ctx, conn, "import_costs", []string{"line", "resource_id", "date", "operation", "cost"}, in,
+		costSource(in, types, counts, func(c cartograph.Cost) ([]any, error) {
 			return []any{in.n, c.ResourceID, c.Date, c.Operation, c.Cost}, nil
-		}
-	})
+		}))
 	if err != nil {
 		return err
 	}
@@ -383,28 +370,11 @@ func copyCosts(ctx context.Context, tx bun.Tx, conn bun.Conn, org string, r io.R
 	}
 	in := newLines(r)
 	copied := 0
-	err := copyInto(ctx, conn, "costs", []string{"org_id", "resource_id", "date", "operation", "cost"}, in, func() ([]any, error) {
-		for {
-			line, ok := in.next()
-			if !ok {
-				return nil, in.sc.Err()
-			}
-			c, err := cartograph.ParseCostRow(line)
-			if err != nil {
-				return nil, in.fail(cartograph.Errorf(cartograph.Invalid, "%v", err))
-			}
-			if types[c.ResourceID] != cartograph.Resource {
-				counts.SkippedCosts++
-				continue
-			}
-			row, err := costValues(org, c)
-			if err != nil {
-				return nil, in.fail(cartograph.Errorf(cartograph.Invalid, "%v", err))
-			}
+	err := copyInto(ctx, conn, "costs", []string{"org_id", "resource_id", "date", "operation", "cost"}, in,
+		costSource(in, types, counts, func(c cartograph.Cost) ([]any, error) {
 			copied++
-			return row, nil
-		}
-	})
+			return costValues(org, c)
+		}))
 	if isUniqueViolation(err, "") {
 		_, err = tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT import_costs")
 		return false, err
@@ -417,6 +387,35 @@ func copyCosts(ctx context.Context, tx bun.Tx, conn bun.Conn, org string, r io.R
 	}
 	counts.Costs = copied
 	return true, nil
+}
+
+// costSource feeds COPY the cost lines of imported resources, each made a
+// row by row; lines of other ids count as skipped, and a line that is not
+// a valid cost, or that row refuses, stops the import.
+func costSource(in *lines, types map[string]cartograph.EntityType, counts *ImportCounts,
+	row func(cartograph.Cost) ([]any, error),
+) func() ([]any, error) {
+	return func() ([]any, error) {
+		for {
+			line, ok := in.next()
+			if !ok {
+				return nil, in.sc.Err()
+			}
+			c, err := cartograph.ParseCostRow(line)
+			if err == nil && types[c.ResourceID] != cartograph.Resource {
+				counts.SkippedCosts++
+				continue
+			}
+			var values []any
+			if err == nil {
+				values, err = row(c)
+			}
+			if err != nil {
+				return nil, in.fail(cartograph.Errorf(cartograph.Invalid, "%v", err))
+			}
+			return values, nil
+		}
+	}
 }
 
 // costValues is a cost row as COPY's binary format takes it: typed values,

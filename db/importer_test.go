@@ -81,6 +81,20 @@ func TestImport(t *testing.T) {
 	if _, err := testDB.Entities.Get(ctx, "20000000-0000-4000-8000-000000000001"); cartograph.ErrorCode(err) != cartograph.NotFound {
 		t.Errorf("a failed import left rows behind: %v", err)
 	}
+
+	// So does a cost line that is not a cost, on the costs' COPY path.
+	const r2 = "20000000-0000-4000-8000-000000000003"
+	okEntity := `{"id":"` + r2 + `","type":"resource","name":"r2","provider":"AWS","providerResourceKey":"arn:r2","providerResourceType":"AWS:S3:Bucket"}`
+	badCosts := `{"catalogResourceId":"` + r2 + `","date":"2026-01-01","operation":"TOTAL","cost":1}` + "\n" +
+		`{"catalogResourceId":"` + r2 + `","date":"2026-13-01","operation":"TOTAL","cost":1}`
+	_, err = testDB.Import(ctx, db.ImportSource{Entities: strings.NewReader(okEntity), Relations: strings.NewReader(""),
+		Costs: strings.NewReader(badCosts)})
+	if cartograph.ErrorCode(err) != cartograph.Invalid || !strings.Contains(err.Error(), "line 2") {
+		t.Fatalf("bad cost line: %v", err)
+	}
+	if _, err := testDB.Entities.Get(ctx, r2); cartograph.ErrorCode(err) != cartograph.NotFound {
+		t.Errorf("a failed import left rows behind: %v", err)
+	}
 }
 
 // TestImportLeavesPagesAllVisible checks that an import ends with every page
