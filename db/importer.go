@@ -3,6 +3,7 @@ package db
 import (
 	"bufio"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -38,7 +39,7 @@ type ImportSource struct {
 
 // ImportPhase reports one finished phase of an import.
 type ImportPhase struct {
-	Name     string // entities, relations, costs, vacuum (statistics and visibility of all three)
+	Name     string // entities, relations, costs, services (their daily costs), vacuum (statistics and visibility)
 	Rows     int    // rows written
 	Skipped  int
 	Duration time.Duration
@@ -104,6 +105,14 @@ func (d *DB) Import(ctx context.Context, src ImportSource) (*ImportCounts, error
 		if err != nil {
 			return err
 		}
+		var services int
+		err = phase("services", &services, new(int), func() (err error) {
+			services, err = refreshServiceCosts(ctx, tx)
+			return err
+		})
+		if err != nil {
+			return err
+		}
 		// The summary event is a row like any other: its triggers sequence
 		// it and wake subscribers.
 		if err := skipRowTriggers(ctx, tx, false); err != nil {
@@ -123,7 +132,7 @@ func (d *DB) Import(ctx context.Context, src ImportSource) (*ImportCounts, error
 	// (clog keeps one commit LSN per 32) unflushed for a moment, in which
 	// VACUUM may set no hint bit and so mark no page all-visible.
 	start := time.Now()
-	for _, stmt := range []string{"VACUUM entities, relations, costs", "ANALYZE entities, relations, costs"} {
+	for _, stmt := range []string{"VACUUM entities, relations, costs, service_costs", "ANALYZE entities, relations, costs, service_costs"} {
 		if _, err := d.bun.ExecContext(ctx, stmt); err != nil {
 			return nil, wrap(err)
 		}
@@ -133,6 +142,22 @@ func (d *DB) Import(ctx context.Context, src ImportSource) (*ImportCounts, error
 		src.Progress(ImportPhase{Name: "vacuum", Rows: n, Duration: time.Since(start)})
 	}
 	return counts, nil
+}
+
+// refreshServiceCosts fills service_costs (migration 9) for the services
+// this import gave environments, which its row triggers, off for the bulk,
+// did not; it returns how many services that was. Their days are
+// recomputed whole, which is also right where the triggers did run.
+func refreshServiceCosts(ctx context.Context, tx bun.Tx) (int, error) {
+	var n int
+	err := tx.QueryRowContext(ctx, `WITH s AS (
+			SELECT DISTINCT ?::text AS org_id, source_id::uuid AS id FROM import_relations WHERE label = 'has_environment')
+		SELECT count(*), refresh_service_costs(array_agg(org_id), array_agg(id), array_fill(NULL::date, ARRAY[count(*)::int]))::text
+		FROM s HAVING count(*) > 0`, cartograph.ActorFrom(ctx).OrgID).Scan(&n, new(string))
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return n, err
 }
 
 // skipRowTriggers turns the transaction's row triggers off (or back on)
