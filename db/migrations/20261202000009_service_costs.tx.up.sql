@@ -20,9 +20,10 @@ CREATE TABLE service_costs (
 -- single days redundant. The three arrays run in parallel.
 CREATE FUNCTION service_cost_cells(orgs text[], services uuid[], days date[])
 RETURNS TABLE (o text, s uuid, d date) LANGUAGE sql STABLE AS $$
-    SELECT DISTINCT x.o, x.s, x.d FROM unnest(orgs, services, days) AS x(o, s, d)
-     WHERE x.d IS NULL OR NOT EXISTS (SELECT 1 FROM unnest(orgs, services, days) AS y(o, s, d)
-                                      WHERE y.o = x.o AND y.s = x.s AND y.d IS NULL)
+    SELECT DISTINCT o, s, d
+      FROM (SELECT o, s, d, bool_or(d IS NULL) OVER (PARTITION BY o, s) AS whole
+              FROM unnest(orgs, services, days) AS x(o, s, d)) c
+     WHERE d IS NULL OR NOT whole
 $$;
 
 -- refresh_service_costs recomputes those cells. Writers that touch a
