@@ -73,9 +73,11 @@ func (d *DB) Import(ctx context.Context, src ImportSource) (*ImportCounts, error
 		if _, err := tx.ExecContext(ctx, "SELECT set_config('cartograph.bulk', 'on', true), set_config('synchronous_commit', 'on', true)"); err != nil {
 			return err
 		}
-		if err := skipRowTriggers(ctx, tx, true); err != nil {
+		triggersOff, err := skipRowTriggers(ctx, tx, true)
+		if err != nil {
 			return err
 		}
+		totals := newServiceTotals()
 		phase := func(name string, rows, skipped *int, run func() error) error {
 			start := time.Now()
 			if err := run(); err != nil {
@@ -87,7 +89,7 @@ func (d *DB) Import(ctx context.Context, src ImportSource) (*ImportCounts, error
 			return nil
 		}
 		var types map[string]cartograph.EntityType
-		err := phase("entities", &counts.Entities, &counts.SkippedEntities, func() (err error) {
+		err = phase("entities", &counts.Entities, &counts.SkippedEntities, func() (err error) {
 			types, err = importEntities(ctx, tx, conn, a, src.Entities, counts)
 			return err
 		})
@@ -95,11 +97,11 @@ func (d *DB) Import(ctx context.Context, src ImportSource) (*ImportCounts, error
 			return err
 		}
 		err = phase("relations", &counts.Relations, &counts.SkippedRelations, func() error {
-			return importRelations(ctx, tx, conn, a.OrgID, src.Relations, types, counts)
+			return importRelations(ctx, tx, conn, a.OrgID, src.Relations, types, totals, counts)
 		})
 		if err == nil && src.Costs != nil {
 			err = phase("costs", &counts.Costs, &counts.SkippedCosts, func() error {
-				return importCosts(ctx, tx, conn, a.OrgID, src.Costs, types, counts)
+				return importCosts(ctx, tx, conn, a.OrgID, src.Costs, types, totals, counts)
 			})
 		}
 		if err != nil {
@@ -107,7 +109,13 @@ func (d *DB) Import(ctx context.Context, src ImportSource) (*ImportCounts, error
 		}
 		var services int
 		err = phase("services", &services, new(int), func() (err error) {
-			services, err = refreshServiceCosts(ctx, tx)
+			// Summed in Go as the costs went in, unless the triggers ran
+			// (they keep service_costs themselves) or a cost went another way.
+			if triggersOff && totals.exact {
+				services, err = totals.copyTo(ctx, conn, a.OrgID)
+			} else {
+				services, err = refreshServiceCosts(ctx, tx)
+			}
 			return err
 		})
 		if err != nil {
@@ -115,7 +123,7 @@ func (d *DB) Import(ctx context.Context, src ImportSource) (*ImportCounts, error
 		}
 		// The summary event is a row like any other: its triggers sequence
 		// it and wake subscribers.
-		if err := skipRowTriggers(ctx, tx, false); err != nil {
+		if _, err := skipRowTriggers(ctx, tx, false); err != nil {
 			return err
 		}
 		return summarise(ctx, tx, a.OrgID, cartograph.OpCreate, cartograph.ObjectImport, counts)
@@ -168,15 +176,20 @@ func refreshServiceCosts(ctx context.Context, tx bun.Tx) (int, error) {
 // which no other session can see, let alone delete, before the commit, so
 // the per-row foreign-key checks (~15 % of the relations and costs phases)
 // would prove nothing more; and the change-log triggers would return at
-// once under cartograph.bulk. The keys and unique indexes still apply.
-func skipRowTriggers(ctx context.Context, tx bun.Tx, skip bool) error {
+// once under cartograph.bulk. The keys and unique indexes still apply. It
+// reports whether the triggers are off.
+func skipRowTriggers(ctx context.Context, tx bun.Tx, skip bool) (bool, error) {
 	role := "origin"
 	if skip {
 		role = "replica"
 	}
-	_, err := tx.ExecContext(ctx, `SELECT set_config('session_replication_role', ?, true)
-		WHERE current_setting('is_superuser') = 'on'`, role)
-	return err
+	var set string
+	err := tx.QueryRowContext(ctx, `SELECT set_config('session_replication_role', ?, true)
+		WHERE current_setting('is_superuser') = 'on'`, role).Scan(&set)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // lines iterates over the non-blank lines of r, numbering them for errors.
@@ -301,7 +314,9 @@ func importEntity(a *cartograph.Actor, line []byte) (*entityRow, error) {
 // importRelations copies the relations whose ends were imported and whose
 // pair is allowed into a staging table, then inserts them, skipping
 // duplicates.
-func importRelations(ctx context.Context, tx bun.Tx, conn bun.Conn, org string, r io.Reader, types map[string]cartograph.EntityType, counts *ImportCounts) error {
+func importRelations(ctx context.Context, tx bun.Tx, conn bun.Conn, org string, r io.Reader, types map[string]cartograph.EntityType,
+	totals *serviceTotals, counts *ImportCounts,
+) error {
 	if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE import_relations (source_id text, target_id text, label text) ON COMMIT DROP`); err != nil {
 		return err
 	}
@@ -326,6 +341,7 @@ func importRelations(ctx context.Context, tx bun.Tx, conn bun.Conn, org string, 
 				continue
 			}
 			staged++
+			totals.relation(rel.SourceEntityID, rel.TargetEntityID, rel.Label)
 			return []any{rel.SourceEntityID, rel.TargetEntityID, rel.Label}, nil
 		}
 	})
@@ -346,9 +362,13 @@ func importRelations(ctx context.Context, tx bun.Tx, conn bun.Conn, org string, 
 // importCosts copies the cost rows of imported resources into a staging
 // table, then inserts them, one row per (resource, date, operation): of
 // lines that repeat one, the last wins.
-func importCosts(ctx context.Context, tx bun.Tx, conn bun.Conn, org string, r io.Reader, types map[string]cartograph.EntityType, counts *ImportCounts) error {
+func importCosts(ctx context.Context, tx bun.Tx, conn bun.Conn, org string, r io.Reader, types map[string]cartograph.EntityType,
+	totals *serviceTotals, counts *ImportCounts,
+) error {
+	totals.exact = false // unless the costs go straight in
 	if rs, ok := r.(io.ReadSeeker); ok {
-		done, err := copyCosts(ctx, tx, conn, org, rs, types, counts)
+		totals.exact = true
+		done, err := copyCosts(ctx, tx, conn, org, rs, types, totals, counts)
 		if done || err != nil {
 			return err
 		}
@@ -357,6 +377,7 @@ func importCosts(ctx context.Context, tx bun.Tx, conn bun.Conn, org string, r io
 			return err
 		}
 		counts.Costs, counts.SkippedCosts = 0, 0
+		totals.exact = false
 	}
 	if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE import_costs (line int, resource_id text, date text, operation text, cost text) ON COMMIT DROP`); err != nil {
 		return err
@@ -389,7 +410,9 @@ func importCosts(ctx context.Context, tx bun.Tx, conn bun.Conn, org string, r io
 // table's write, read and casts (~40 % of the phase). If the file does
 // repeat a key, it undoes its work and reports false, and importCosts reads
 // the file again through the staging table, which keeps the last line.
-func copyCosts(ctx context.Context, tx bun.Tx, conn bun.Conn, org string, r io.Reader, types map[string]cartograph.EntityType, counts *ImportCounts) (bool, error) {
+func copyCosts(ctx context.Context, tx bun.Tx, conn bun.Conn, org string, r io.Reader, types map[string]cartograph.EntityType,
+	totals *serviceTotals, counts *ImportCounts,
+) (bool, error) {
 	if _, err := tx.ExecContext(ctx, "SAVEPOINT import_costs"); err != nil {
 		return false, err
 	}
@@ -398,6 +421,7 @@ func copyCosts(ctx context.Context, tx bun.Tx, conn bun.Conn, org string, r io.R
 	err := copyInto(ctx, conn, "costs", []string{"org_id", "resource_id", "date", "operation", "cost"}, in,
 		costSource(in, types, counts, func(c cartograph.Cost) ([]any, error) {
 			copied++
+			totals.cost(c)
 			return costValues(org, c)
 		}))
 	if isUniqueViolation(err, "") {

@@ -235,3 +235,53 @@ func TestImportWithoutSuperuser(t *testing.T) {
 		t.Errorf("environment's imported costs %+v, %v; want 3.7500", got[env], err)
 	}
 }
+
+// TestImportServiceTotals checks the service cost totals an import sums as
+// its costs go in (its triggers are off): a resource in two environments
+// of a service counts once, an environment two services share counts for
+// both, only TOTAL rows count, and an environment of no service counts for
+// none. The totals asked alone must equal those summed from the costs.
+func TestImportServiceTotals(t *testing.T) {
+	ctx := dbtest.As(context.Background(), uniqueOrg("importtotals"), cartograph.ScopeWrite, cartograph.RoleUser)
+	id := func(n int) string { return fmt.Sprintf("60000000-0000-4000-8000-%012d", n) }
+	s1, s2, e1, e2, e3, r1, r2, r3 := id(1), id(2), id(3), id(4), id(5), id(6), id(7), id(8)
+	var ents strings.Builder
+	for _, e := range []struct{ id, typ, name string }{{s1, "service", "s1"}, {s2, "service", "s2"},
+		{e1, "environment", "s1-prod"}, {e2, "environment", "shared"}, {e3, "environment", "orphan"}} {
+		fmt.Fprintf(&ents, `{"id":%q,"type":%q,"name":%q}`+"\n", e.id, e.typ, e.name)
+	}
+	for i, r := range []string{r1, r2, r3} {
+		fmt.Fprintf(&ents, `{"id":%q,"type":"resource","name":"r%d","provider":"AWS","providerResourceKey":"arn:t%d","providerResourceType":"AWS:EC2:Instance"}`+"\n", r, i, i)
+	}
+	var rels strings.Builder
+	for _, r := range [][3]string{{s1, "has_environment", e1}, {s1, "has_environment", e2}, {s2, "has_environment", e2},
+		{e1, "contains", r1}, {e1, "contains", r2}, {e2, "contains", r2}, {e3, "contains", r3}} {
+		fmt.Fprintf(&rels, `{"sourceEntityId":%q,"label":%q,"targetEntityId":%q}`+"\n", r[0], r[1], r[2])
+	}
+	var costs strings.Builder
+	for _, c := range []struct{ res, date, op, cost string }{
+		{r1, "2026-05-01", "TOTAL", "1"}, {r1, "2026-05-01", "RunInstances", "0.5"},
+		{r2, "2026-05-01", "TOTAL", "2.25"}, {r2, "2026-05-02", "TOTAL", "3"}, {r3, "2026-05-01", "TOTAL", "100"},
+	} {
+		fmt.Fprintf(&costs, `{"catalogResourceId":%q,"date":%q,"operation":%q,"cost":%s}`+"\n", c.res, c.date, c.op, c.cost)
+	}
+	if _, err := testDB.Import(ctx, db.ImportSource{Entities: strings.NewReader(ents.String()),
+		Relations: strings.NewReader(rels.String()), Costs: strings.NewReader(costs.String())}); err != nil {
+		t.Fatal(err)
+	}
+	req := db.CostRequest{Type: cartograph.Service, From: "2026-05-01", To: "2026-05-02", TotalOnly: true}
+	alone, err := testDB.Costs.Rollups(ctx, req, []string{s1, s2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.TotalOnly = false
+	full, err := testDB.Costs.Rollups(ctx, req, []string{s1, s2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for svc, want := range map[string]string{s1: "6.2500", s2: "5.2500"} {
+		if alone[svc].Total != want || full[svc].Total != want {
+			t.Errorf("service %s: total alone %s, summed from its costs %s; want %s", svc, alone[svc].Total, full[svc].Total, want)
+		}
+	}
+}
