@@ -69,12 +69,9 @@ func (s *Costs) Rollups(ctx context.Context, req CostRequest, ids []string) (map
 	if err != nil {
 		return nil, err
 	}
-	if req.Type == cartograph.Service && req.TotalOnly && !req.Dependencies {
-		return s.serviceTotals(ctx, req, a.OrgID, ids)
-	}
-	leafSQL, args, ok := leaves(req, a.OrgID, ids)
-	if !ok {
-		return nil, cartograph.Errorf(cartograph.Invalid, "%s entities have no costs", req.Type)
+	q, args, err := rollupQuery(req, a.OrgID, ids)
+	if err != nil {
+		return nil, err
 	}
 	var rows []struct {
 		Root string  `bun:"root"`
@@ -82,17 +79,6 @@ func (s *Costs) Rollups(ctx context.Context, req CostRequest, ids []string) (map
 		Date *string `bun:"date"`
 		Sum  string  `bun:"sum"`
 	}
-	sel, groups := `l.root, l.part, to_char(c.date, 'YYYY-MM-DD') AS date`, `GROUPING SETS ((l.root), (l.root, l.part), (l.root, c.date))`
-	if req.TotalOnly {
-		sel, groups = `l.root`, `l.root`
-	}
-	q := fmt.Sprintf(`WITH leaves AS (%s),
-		l AS (SELECT DISTINCT ON (root, res) root, part, res FROM leaves ORDER BY root, res, part)
-		SELECT %s, sum(c.cost)::numeric(20,4)::text AS sum
-		FROM l JOIN costs c ON c.org_id = ? AND c.resource_id = l.res AND c.operation = 'TOTAL'
-			AND c.date BETWEEN ?::date AND ?::date
-		GROUP BY %s`, leafSQL, sel, groups)
-	args = append(args, a.OrgID, req.From, req.To)
 	if err := s.db.NewRaw(q, args...).Scan(ctx, &rows); err != nil {
 		return nil, wrap(err)
 	}
@@ -114,30 +100,32 @@ func (s *Costs) Rollups(ctx context.Context, req CostRequest, ids []string) (map
 	return out, nil
 }
 
-// serviceTotals answers a services' total-only rollup from their daily
-// totals, kept by migration 9's triggers: 7 days of 20 services are 140
-// rows instead of every cost row of their resources.
-func (s *Costs) serviceTotals(ctx context.Context, req CostRequest, org string, ids []string) (map[string]*cartograph.CostRollup, error) {
-	var rows []struct {
-		ID  string `bun:"service_id"`
-		Sum string `bun:"sum"`
+// rollupQuery is the statement behind Rollups: rows of (root, part, date,
+// sum), where a row with neither part nor date is the root's total. A
+// services' total alone is read from their daily totals, kept by migration
+// 9's triggers (7 days of 20 services are 140 rows instead of every cost
+// row of their resources); anything else sums the resources' costs.
+func rollupQuery(req CostRequest, org string, ids []string) (string, []any, error) {
+	if req.Type == cartograph.Service && req.TotalOnly && !req.Dependencies {
+		return `SELECT service_id AS root, sum(cost)::numeric(20,4)::text AS sum FROM service_costs
+			WHERE org_id = ? AND service_id = ANY(?::uuid[]) AND date BETWEEN ?::date AND ?::date GROUP BY service_id`,
+			[]any{org, pgArray(ids), req.From, req.To}, nil
 	}
-	err := s.db.NewRaw(`SELECT service_id, sum(cost)::numeric(20,4)::text AS sum FROM service_costs
-		WHERE org_id = ? AND service_id = ANY(?::uuid[]) AND date BETWEEN ?::date AND ?::date GROUP BY service_id`,
-		org, pgArray(ids), req.From, req.To).Scan(ctx, &rows)
-	if err != nil {
-		return nil, wrap(err)
+	leafSQL, args, ok := leaves(req, org, ids)
+	if !ok {
+		return "", nil, cartograph.Errorf(cartograph.Invalid, "%s entities have no costs", req.Type)
 	}
-	out := make(map[string]*cartograph.CostRollup, len(ids))
-	for _, id := range ids {
-		out[id] = cartograph.NewCostRollup(req.From, req.To)
+	sel, groups := `l.root, l.part, to_char(c.date, 'YYYY-MM-DD') AS date`, `GROUPING SETS ((l.root), (l.root, l.part), (l.root, c.date))`
+	if req.TotalOnly {
+		sel, groups = `l.root`, `l.root`
 	}
-	for _, r := range rows {
-		if c := out[r.ID]; c != nil {
-			c.Total = r.Sum
-		}
-	}
-	return out, nil
+	q := fmt.Sprintf(`WITH leaves AS (%s),
+		l AS (SELECT DISTINCT ON (root, res) root, part, res FROM leaves ORDER BY root, res, part)
+		SELECT %s, sum(c.cost)::numeric(20,4)::text AS sum
+		FROM l JOIN costs c ON c.org_id = ? AND c.resource_id = l.res AND c.operation = 'TOTAL'
+			AND c.date BETWEEN ?::date AND ?::date
+		GROUP BY %s`, leafSQL, sel, groups)
+	return q, append(args, org, req.From, req.To), nil
 }
 
 // ValidateRange checks a cost date range: valid dates, from <= to, at most
