@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
+	"strconv"
 	"strings"
 	"time"
 
@@ -73,11 +75,11 @@ func (d *DB) Import(ctx context.Context, src ImportSource) (*ImportCounts, error
 		if _, err := tx.ExecContext(ctx, "SELECT set_config('cartograph.bulk', 'on', true), set_config('synchronous_commit', 'on', true)"); err != nil {
 			return err
 		}
-		triggersOff, err := skipRowTriggers(ctx, tx, true)
-		if err != nil {
+		if err := skipRowTriggers(ctx, tx, true); err != nil {
 			return err
 		}
 		totals := newServiceTotals()
+		summed := src.Costs == nil // every cost went through totals
 		phase := func(name string, rows, skipped *int, run func() error) error {
 			start := time.Now()
 			if err := run(); err != nil {
@@ -89,7 +91,7 @@ func (d *DB) Import(ctx context.Context, src ImportSource) (*ImportCounts, error
 			return nil
 		}
 		var types map[string]cartograph.EntityType
-		err = phase("entities", &counts.Entities, &counts.SkippedEntities, func() (err error) {
+		err := phase("entities", &counts.Entities, &counts.SkippedEntities, func() (err error) {
 			types, err = importEntities(ctx, tx, conn, a, src.Entities, counts)
 			return err
 		})
@@ -100,8 +102,9 @@ func (d *DB) Import(ctx context.Context, src ImportSource) (*ImportCounts, error
 			return importRelations(ctx, tx, conn, a.OrgID, src.Relations, types, totals, counts)
 		})
 		if err == nil && src.Costs != nil {
-			err = phase("costs", &counts.Costs, &counts.SkippedCosts, func() error {
-				return importCosts(ctx, tx, conn, a.OrgID, src.Costs, types, totals, counts)
+			err = phase("costs", &counts.Costs, &counts.SkippedCosts, func() (err error) {
+				summed, err = importCosts(ctx, tx, conn, a.OrgID, src.Costs, types, totals, counts)
+				return err
 			})
 		}
 		if err != nil {
@@ -109,11 +112,11 @@ func (d *DB) Import(ctx context.Context, src ImportSource) (*ImportCounts, error
 		}
 		var services int
 		err = phase("services", &services, new(int), func() (err error) {
-			// Summed in Go as the costs went in, unless the triggers ran
-			// (they keep service_costs themselves) or a cost went another way.
-			if triggersOff && totals.exact {
+			// The service-cost triggers step aside under cartograph.bulk
+			// (migration 10), whoever imports: the import fills the table.
+			if summed {
 				services, err = totals.copyTo(ctx, conn, a.OrgID)
-			} else {
+			} else { // the costs took the staging path, past totals
 				services, err = refreshServiceCosts(ctx, tx)
 			}
 			return err
@@ -123,7 +126,7 @@ func (d *DB) Import(ctx context.Context, src ImportSource) (*ImportCounts, error
 		}
 		// The summary event is a row like any other: its triggers sequence
 		// it and wake subscribers.
-		if _, err := skipRowTriggers(ctx, tx, false); err != nil {
+		if err := skipRowTriggers(ctx, tx, false); err != nil {
 			return err
 		}
 		return summarise(ctx, tx, a.OrgID, cartograph.OpCreate, cartograph.ObjectImport, counts)
@@ -153,9 +156,8 @@ func (d *DB) Import(ctx context.Context, src ImportSource) (*ImportCounts, error
 }
 
 // refreshServiceCosts fills service_costs (migration 9) for the services
-// this import gave environments, which its row triggers, off for the bulk,
-// did not; it returns how many services that was. Their days are
-// recomputed whole, which is also right where the triggers did run.
+// this import gave environments, whose triggers step aside for the bulk
+// (migration 10); it returns how many services that was.
 func refreshServiceCosts(ctx context.Context, tx bun.Tx) (int, error) {
 	var n int
 	err := tx.QueryRowContext(ctx, `WITH s AS (
@@ -176,20 +178,15 @@ func refreshServiceCosts(ctx context.Context, tx bun.Tx) (int, error) {
 // which no other session can see, let alone delete, before the commit, so
 // the per-row foreign-key checks (~15 % of the relations and costs phases)
 // would prove nothing more; and the change-log triggers would return at
-// once under cartograph.bulk. The keys and unique indexes still apply. It
-// reports whether the triggers are off.
-func skipRowTriggers(ctx context.Context, tx bun.Tx, skip bool) (bool, error) {
+// once under cartograph.bulk. The keys and unique indexes still apply.
+func skipRowTriggers(ctx context.Context, tx bun.Tx, skip bool) error {
 	role := "origin"
 	if skip {
 		role = "replica"
 	}
-	var set string
-	err := tx.QueryRowContext(ctx, `SELECT set_config('session_replication_role', ?, true)
-		WHERE current_setting('is_superuser') = 'on'`, role).Scan(&set)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	}
-	return err == nil, err
+	_, err := tx.ExecContext(ctx, `SELECT set_config('session_replication_role', ?, true)
+		WHERE current_setting('is_superuser') = 'on'`, role)
+	return err
 }
 
 // lines iterates over the non-blank lines of r, numbering them for errors.
@@ -230,14 +227,20 @@ func (l *lines) fail(err error) error {
 // transaction is open, and returns the error that stopped the source, if
 // one did (COPY reports a source's error as its own).
 func copyInto(ctx context.Context, conn bun.Conn, table string, columns []string, in *lines, next func() ([]any, error)) error {
-	err := conn.Raw(func(dc any) error {
-		_, err := dc.(*stdlib.Conn).Conn().CopyFrom(ctx, pgx.Identifier{table}, columns, pgx.CopyFromFunc(next))
-		return err
-	})
+	err := copyRows(ctx, conn, table, columns, pgx.CopyFromFunc(next))
 	if err != nil && in.err != nil {
 		return in.err
 	}
 	return err
+}
+
+// copyRows COPYs src into table on the import's connection (so inside its
+// transaction).
+func copyRows(ctx context.Context, conn bun.Conn, table string, columns []string, src pgx.CopyFromSource) error {
+	return conn.Raw(func(dc any) error {
+		_, err := dc.(*stdlib.Conn).Conn().CopyFrom(ctx, pgx.Identifier{table}, columns, src)
+		return err
+	})
 }
 
 var entityCopyColumns = []string{"org_id", "id", "type", "name", "description", "tags", "meta_tags", "links", "permissions",
@@ -359,26 +362,29 @@ func importRelations(ctx context.Context, tx bun.Tx, conn bun.Conn, org string, 
 	return nil
 }
 
-// importCosts copies the cost rows of imported resources into a staging
-// table, then inserts them, one row per (resource, date, operation): of
-// lines that repeat one, the last wins.
+// importCosts copies the cost rows of imported resources into the catalog,
+// one row per (resource, date, operation): of lines that repeat one, the
+// last wins. It reports whether they went straight in (copyCosts), and so
+// through totals, rather than through the staging table.
 func importCosts(ctx context.Context, tx bun.Tx, conn bun.Conn, org string, r io.Reader, types map[string]cartograph.EntityType,
 	totals *serviceTotals, counts *ImportCounts,
-) error {
-	totals.exact = false // unless the costs go straight in
+) (direct bool, err error) {
 	if rs, ok := r.(io.ReadSeeker); ok {
-		totals.exact = true
-		done, err := copyCosts(ctx, tx, conn, org, rs, types, totals, counts)
-		if done || err != nil {
-			return err
+		if done, err := copyCosts(ctx, tx, conn, org, rs, types, totals, counts); done || err != nil {
+			return done, err
 		}
 		// The file repeats a key: read it again through the staging table.
 		if _, err := rs.Seek(0, io.SeekStart); err != nil {
-			return err
+			return false, err
 		}
 		counts.Costs, counts.SkippedCosts = 0, 0
-		totals.exact = false
 	}
+	return false, stageCosts(ctx, tx, conn, org, r, types, counts)
+}
+
+// stageCosts copies the cost lines into a staging table as text, then
+// inserts them, deduplicating only if the file repeats a key.
+func stageCosts(ctx context.Context, tx bun.Tx, conn bun.Conn, org string, r io.Reader, types map[string]cartograph.EntityType, counts *ImportCounts) error {
 	if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE import_costs (line int, resource_id text, date text, operation text, cost text) ON COMMIT DROP`); err != nil {
 		return err
 	}
@@ -408,8 +414,9 @@ func importCosts(ctx context.Context, tx bun.Tx, conn bun.Conn, org string, r io
 // operation), as the generator's never does: it copies the lines of
 // imported resources straight into costs, typed, sparing the staging
 // table's write, read and casts (~40 % of the phase). If the file does
-// repeat a key, it undoes its work and reports false, and importCosts reads
-// the file again through the staging table, which keeps the last line.
+// repeat a key, it undoes its work (totals too) and reports false, and
+// importCosts reads the file again through the staging table, which keeps
+// the last line.
 func copyCosts(ctx context.Context, tx bun.Tx, conn bun.Conn, org string, r io.Reader, types map[string]cartograph.EntityType,
 	totals *serviceTotals, counts *ImportCounts,
 ) (bool, error) {
@@ -420,11 +427,16 @@ func copyCosts(ctx context.Context, tx bun.Tx, conn bun.Conn, org string, r io.R
 	copied := 0
 	err := copyInto(ctx, conn, "costs", []string{"org_id", "resource_id", "date", "operation", "cost"}, in,
 		costSource(in, types, counts, func(c cartograph.Cost) ([]any, error) {
+			cost, err := tenThousandths(c.Cost)
+			if err != nil {
+				return nil, err
+			}
 			copied++
-			totals.cost(c)
-			return costValues(org, c)
+			totals.cost(c, cost)
+			return costValues(org, c, cost)
 		}))
 	if isUniqueViolation(err, "") {
+		totals.reset()
 		_, err = tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT import_costs")
 		return false, err
 	}
@@ -468,21 +480,42 @@ func costSource(in *lines, types map[string]cartograph.EntityType, counts *Impor
 }
 
 // costValues is a cost row as COPY's binary format takes it: typed values,
-// which pgx encodes without parsing text.
-func costValues(org string, c cartograph.Cost) ([]any, error) {
-	var id pgtype.UUID
-	if err := id.Scan(c.ResourceID); err != nil {
-		return nil, err
-	}
-	date, err := time.Parse(time.DateOnly, c.Date)
+// which pgx encodes without parsing text. cost is c.Cost in 1/10000ths.
+func costValues(org string, c cartograph.Cost, cost int64) ([]any, error) {
+	id, err := uuidValue(c.ResourceID)
 	if err != nil {
 		return nil, err
 	}
-	var cost pgtype.Numeric
-	if err := cost.Scan(c.Cost); err != nil {
+	date, err := dateValue(c.Date)
+	if err != nil {
 		return nil, err
 	}
-	return []any{org, id, pgtype.Date{Time: date, Valid: true}, c.Operation, cost}, nil
+	return []any{org, id, date, c.Operation, costValue(cost)}, nil
+}
+
+// tenThousandths reads a cost as ParseCostRow writes it, with exactly four
+// decimal places, as an exact integer of 1/10000ths.
+func tenThousandths(cost string) (int64, error) {
+	whole, frac, ok := strings.Cut(cost, ".")
+	if !ok || len(frac) != 4 {
+		return 0, fmt.Errorf("cost %q has not 4 decimal places", cost)
+	}
+	return strconv.ParseInt(whole+frac, 10, 64)
+}
+
+// uuidValue, dateValue and costValue are COPY values of those types.
+func uuidValue(s string) (pgtype.UUID, error) {
+	var id pgtype.UUID
+	return id, id.Scan(s)
+}
+
+func dateValue(s string) (pgtype.Date, error) {
+	t, err := cartograph.ParseDate(s)
+	return pgtype.Date{Time: t, Valid: err == nil}, err
+}
+
+func costValue(tenThousandths int64) pgtype.Numeric {
+	return pgtype.Numeric{Int: big.NewInt(tenThousandths), Exp: -4, Valid: true}
 }
 
 // insertStaged moves staged relations or costs into the catalog and returns

@@ -2,14 +2,9 @@ package db
 
 import (
 	"context"
-	"math/big"
-	"strconv"
-	"strings"
-	"time"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgtype"
-	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 
 	"cartograph/cartograph"
@@ -25,14 +20,13 @@ type serviceTotals struct {
 	resEnvs     map[string][]string // resource -> environments that contain it
 	resServices map[string][]string // resource -> distinct services, once the relations are in
 	sums        map[serviceDay]int64
-	exact       bool // every cost was summed: false sends the import to the SQL refresh
 }
 
 type serviceDay struct{ service, date string }
 
 func newServiceTotals() *serviceTotals {
 	return &serviceTotals{envServices: map[string][]string{}, resEnvs: map[string][]string{},
-		sums: map[serviceDay]int64{}, exact: true}
+		sums: map[serviceDay]int64{}}
 }
 
 // relation notes an imported relation that joins services to resources.
@@ -45,26 +39,23 @@ func (t *serviceTotals) relation(source, target, label string) {
 	}
 }
 
-// cost adds a cost row to the days of its resource's services.
-func (t *serviceTotals) cost(c cartograph.Cost) {
-	if c.Operation != cartograph.TotalOperation || !t.exact {
+// cost adds a cost row, of cost 1/10000ths, to the days of its resource's
+// services.
+func (t *serviceTotals) cost(c cartograph.Cost, cost int64) {
+	if c.Operation != cartograph.TotalOperation {
 		return
 	}
 	if t.resServices == nil {
 		t.resolve()
 	}
-	services := t.resServices[c.ResourceID]
-	if len(services) == 0 {
-		return
+	for _, s := range t.resServices[c.ResourceID] {
+		t.sums[serviceDay{s, c.Date}] += cost
 	}
-	v, err := strconv.ParseInt(strings.Replace(c.Cost, ".", "", 1), 10, 64)
-	if err != nil || !strings.Contains(c.Cost, ".") || len(c.Cost)-strings.Index(c.Cost, ".") != 5 {
-		t.exact = false // not 4 decimal places: leave it to SQL
-		return
-	}
-	for _, s := range services {
-		t.sums[serviceDay{s, c.Date}] += v
-	}
+}
+
+// reset forgets the costs summed so far (not the relations).
+func (t *serviceTotals) reset() {
+	t.sums = map[serviceDay]int64{}
 }
 
 // resolve maps each resource to the distinct services that reach it.
@@ -74,7 +65,7 @@ func (t *serviceTotals) resolve() {
 		var services []string
 		for _, e := range envs {
 			for _, s := range t.envServices[e] {
-				if !contains(services, s) {
+				if !slices.Contains(services, s) {
 					services = append(services, s)
 				}
 			}
@@ -83,37 +74,23 @@ func (t *serviceTotals) resolve() {
 	}
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 // copyTo writes the sums into service_costs and returns how many services
 // they cover.
 func (t *serviceTotals) copyTo(ctx context.Context, conn bun.Conn, org string) (int, error) {
 	rows := make([][]any, 0, len(t.sums))
 	services := map[string]bool{}
 	for k, v := range t.sums {
-		var id pgtype.UUID
-		if err := id.Scan(k.service); err != nil {
-			return 0, err
-		}
-		date, err := time.Parse(time.DateOnly, k.date)
+		id, err := uuidValue(k.service)
 		if err != nil {
 			return 0, err
 		}
-		rows = append(rows, []any{org, id, pgtype.Date{Time: date, Valid: true},
-			pgtype.Numeric{Int: big.NewInt(v), Exp: -4, Valid: true}})
+		date, err := dateValue(k.date)
+		if err != nil {
+			return 0, err
+		}
+		rows = append(rows, []any{org, id, date, costValue(v)})
 		services[k.service] = true
 	}
-	err := conn.Raw(func(dc any) error {
-		_, err := dc.(*stdlib.Conn).Conn().CopyFrom(ctx, pgx.Identifier{"service_costs"},
-			[]string{"org_id", "service_id", "date", "cost"}, pgx.CopyFromRows(rows))
-		return err
-	})
+	err := copyRows(ctx, conn, "service_costs", []string{"org_id", "service_id", "date", "cost"}, pgx.CopyFromRows(rows))
 	return len(services), err
 }
