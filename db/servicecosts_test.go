@@ -9,6 +9,7 @@ import (
 
 	"cartograph/cartograph"
 	"cartograph/db"
+	"cartograph/db/dbtest"
 )
 
 // TestServiceCostTotals checks the daily totals that answer a service's
@@ -17,7 +18,7 @@ import (
 // totals) with the same total asked with its breakdown (summed from the
 // costs themselves).
 func TestServiceCostTotals(t *testing.T) {
-	ctx := asWriter(uniqueOrg("svccosts"))
+	ctx := dbtest.As(context.Background(), uniqueOrg("svccosts"), cartograph.ScopeWrite, cartograph.RoleAdmin)
 	mk := func(typ cartograph.EntityType, name string, fields string) string {
 		t.Helper()
 		f := map[string]json.RawMessage{"name": json.RawMessage(fmt.Sprintf("%q", name))}
@@ -138,10 +139,4 @@ func TestServiceCostTotals(t *testing.T) {
 	}
 	wg.Wait()
 	check("concurrent writers", fmt.Sprintf("%d.0000", writers*3))
-}
-
-// asWriter acts as a writing key of org.
-func asWriter(org string) context.Context {
-	return cartograph.WithActor(context.Background(), &cartograph.Actor{KeyName: "test", OrgID: org,
-		Scope: cartograph.ScopeWrite, Role: cartograph.RoleAdmin})
 }
