@@ -218,19 +218,47 @@ func TestQueryBuilderCosts(t *testing.T) {
 		rows = append(rows, fmt.Sprintf(`{"catalogResourceId":%q,"date":%q,"operation":"TOTAL","cost":%v}`, id[r.res], r.date, r.cost))
 	}
 	c.must(t, 200, "POST", "/public/v1/costs/batch", "["+strings.Join(rows, ",")+"]")
-	res := c.must(t, 200, "POST", "/public/v1/query-builder", `{"schemaIdentifier":"schema-service","dateRange":{"from":"2026-01-06","to":"2026-01-10"},
-		"sort":{"property":"accruedCosts","order":"DESC"},"filter":{"column":"accruedCosts","operator":"gt","value":0}}`).json(t)
-	var got []string
-	for _, it := range res["items"].([]any) {
-		m := it.(map[string]any)
-		got = append(got, fmt.Sprintf("%s:%v:%v:%v", m["name"], m["accruedCosts"], m["priorPeriodCosts"], m["changeCosts"]))
+	// A second path to aws-db: it still counts once for s1, as in GraphQL's
+	// cost rollups. The system holds s1 and s3, so it reaches aws-db twice.
+	rel := func(src, label, dst string) {
+		c.must(t, 201, "POST", "/public/v1/catalog/relations", fmt.Sprintf(`{"sourceEntityId":%q,"targetEntityId":%q,"label":%q}`, src, dst, label))
 	}
-	// s1 = 10+5+1 in range, 100 in the prior five days (01-01..01-05).
-	want := "s1:16:100:-84,s2:7:0:7,s3:2:0:2"
-	if strings.Join(got, ",") != want {
-		t.Errorf("cost columns = %v, want %s", got, want)
+	rel(id["s1-dev"], "contains", id["aws-db"])
+	sys := c.create(t, "system", `{"name":"sys"}`)["id"].(string)
+	rel(id["s1"], "part_of", sys)
+	rel(id["s3"], "part_of", sys)
+	rng := `"dateRange":{"from":"2026-01-06","to":"2026-01-10"}`
+	for _, tc := range []struct {
+		name, body string
+		total      float64
+		want       string
+	}{
+		// s1 = 10+5+1 in range, 100 in the prior five days (01-01..01-05).
+		{"filtered and sorted by cost", `{"schemaIdentifier":"schema-service",` + rng + `,
+			"sort":{"property":"accruedCosts","order":"DESC"},"filter":{"column":"accruedCosts","operator":"gt","value":0}}`,
+			3, "s1:16:100:-84,s2:7:0:7,s3:2:0:2"},
+		{"every service", `{"schemaIdentifier":"schema-service",` + rng + `}`, 4, "s1:16:100:-84,s2:7:0:7,s3:2:0:2,s4:0:0:0"},
+		{"filtered on a field", `{"schemaIdentifier":"schema-service",` + rng + `,"filter":{"column":"metaTags.tier","operator":"eq","value":"1"}}`,
+			2, "s1:16:100:-84,s3:2:0:2"},
+		{"environments", `{"schemaIdentifier":"schema-environment",` + rng + `,"filter":{"column":"name","operator":"ilike","value":"s1-%"}}`,
+			2, "s1-dev:11:100:-89,s1-prod:15:100:-85"},
+		{"systems", `{"schemaIdentifier":"schema-system",` + rng + `}`, 1, "sys:18:100:-82"},
+		{"resources", `{"schemaIdentifier":"schema-resource",` + rng + `,"filter":{"column":"changeCosts","operator":"lt","value":0}}`,
+			1, "aws-db:10:100:-90"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := c.must(t, 200, "POST", "/public/v1/query-builder", tc.body).json(t)
+			var got []string
+			for _, it := range res["items"].([]any) {
+				m := it.(map[string]any)
+				got = append(got, fmt.Sprintf("%s:%v:%v:%v", m["name"], m["accruedCosts"], m["priorPeriodCosts"], m["changeCosts"]))
+			}
+			if strings.Join(got, ",") != tc.want || res["totalFound"] != tc.total {
+				t.Errorf("items = %v, totalFound %v; want %s, %v", got, res["totalFound"], tc.want, tc.total)
+			}
+		})
 	}
-	res = c.must(t, 200, "POST", "/public/v1/query-builder", `{"schemaIdentifier":"schema-cost","dateRange":{"from":"2026-01-01","to":"2026-01-31"},
+	res := c.must(t, 200, "POST", "/public/v1/query-builder", `{"schemaIdentifier":"schema-cost","dateRange":{"from":"2026-01-01","to":"2026-01-31"},
 		"filter":{"column":"cost","operator":"gte","value":7},"sort":{"property":"cost","order":"DESC"}}`).json(t)
 	if res["totalFound"] != float64(3) || res["items"].([]any)[0].(map[string]any)["cost"] != float64(100) {
 		t.Errorf("schema-cost = %v", res)

@@ -28,39 +28,10 @@ func (s *Entities) Search(ctx context.Context, q cartograph.EntityQuery) ([]*car
 	if q.Sort.Descending {
 		dir = "DESC"
 	}
-	order := func(sel *bun.SelectQuery) *bun.SelectQuery {
-		return sel.OrderExpr(col + " " + dir).OrderExpr("e.id " + dir)
+	sel, err := s.pageSelect(a.OrgID, q, entityColumns("e", q.Parts), col+" "+dir, "e.id "+dir)
+	if err != nil {
+		return nil, 0, err
 	}
-	sel := s.db.NewSelect().ColumnExpr(entityColumns("e", q.Parts))
-	if lazy, eager := relationFilters(q.Filters); len(lazy) == 0 {
-		sel.TableExpr("entities AS e").Where("e.org_id = ?", a.OrgID)
-		if err := whereQuery(sel, q); err != nil {
-			return nil, 0, err
-		}
-	} else {
-		// Relation conditions cost a subquery per candidate, so they are
-		// tested on the candidates in page order and only until the page is
-		// full. The other conditions pick and sort the candidates (with
-		// their indexes); OFFSET 0 keeps the planner from merging the two,
-		// which it did, testing the relations on every candidate first.
-		for _, f := range q.Filters {
-			// Compiled in parts below, each filter is held to the limit whole.
-			if err := checkFilterSize(f); err != nil {
-				return nil, 0, err
-			}
-		}
-		inner := s.db.NewSelect().TableExpr("entities AS e").ColumnExpr("e.*").Where("e.org_id = ?", a.OrgID)
-		eq := q
-		eq.Filters = eager
-		if err := whereQuery(inner, eq); err != nil {
-			return nil, 0, err
-		}
-		sel.TableExpr("(? OFFSET 0) AS e", order(inner))
-		if err := whereFilters(sel, lazy, singleType(q)); err != nil {
-			return nil, 0, err
-		}
-	}
-	order(sel).Apply(paged(q.Page))
 	rows, err := sel.Rows(ctx)
 	if err != nil {
 		return nil, 0, wrap(err)
@@ -76,6 +47,47 @@ func (s *Entities) Search(ctx context.Context, q cartograph.EntityQuery) ([]*car
 		}
 	}
 	return out, total, nil
+}
+
+// pageSelect selects columns of the page of the org's entities that match
+// q, in the order given (over alias e).
+func (s *Entities) pageSelect(org string, q cartograph.EntityQuery, columns string, orderBy ...string) (*bun.SelectQuery, error) {
+	order := func(sel *bun.SelectQuery) *bun.SelectQuery {
+		for _, o := range orderBy {
+			sel.OrderExpr(o)
+		}
+		return sel
+	}
+	sel := s.db.NewSelect().ColumnExpr(columns)
+	if lazy, eager := relationFilters(q.Filters); len(lazy) == 0 {
+		sel.TableExpr("entities AS e").Where("e.org_id = ?", org)
+		if err := whereQuery(sel, q); err != nil {
+			return nil, err
+		}
+	} else {
+		// Relation conditions cost a subquery per candidate, so they are
+		// tested on the candidates in page order and only until the page is
+		// full. The other conditions pick and sort the candidates (with
+		// their indexes); OFFSET 0 keeps the planner from merging the two,
+		// which it did, testing the relations on every candidate first.
+		for _, f := range q.Filters {
+			// Compiled in parts below, each filter is held to the limit whole.
+			if err := checkFilterSize(f); err != nil {
+				return nil, err
+			}
+		}
+		inner := s.db.NewSelect().TableExpr("entities AS e").ColumnExpr("e.*").Where("e.org_id = ?", org)
+		eq := q
+		eq.Filters = eager
+		if err := whereQuery(inner, eq); err != nil {
+			return nil, err
+		}
+		sel.TableExpr("(? OFFSET 0) AS e", order(inner))
+		if err := whereFilters(sel, lazy, singleType(q)); err != nil {
+			return nil, err
+		}
+	}
+	return order(sel).Apply(paged(q.Page)), nil
 }
 
 // whereQuery adds q's conditions (types, filters, search terms) to sel.

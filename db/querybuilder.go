@@ -3,7 +3,10 @@ package db
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
+
+	"github.com/uptrace/bun"
 
 	"cartograph/cartograph"
 )
@@ -33,14 +36,12 @@ type QueryBuilderItem struct {
 }
 
 // costSources selects, for an entity type with cost columns, the resources
-// whose TOTAL costs it accrues (placeholders: none; alias e).
+// whose TOTAL costs it accrues (placeholders: none; alias e). Services read
+// their daily totals instead (serviceCosts).
 var costSources = map[cartograph.EntityType]string{
 	cartograph.Resource: `SELECT e.id AS res`,
 	cartograph.Environment: `SELECT ct.target_id AS res FROM relations ct
 		WHERE ct.org_id = e.org_id AND ct.source_id = e.id AND ct.label = 'contains'`,
-	cartograph.Service: `SELECT ct.target_id AS res FROM relations h
-		JOIN relations ct ON ct.org_id = h.org_id AND ct.source_id = h.target_id AND ct.label = 'contains'
-		WHERE h.org_id = e.org_id AND h.source_id = e.id AND h.label = 'has_environment'`,
 	cartograph.System:      groupSources("part_of"),
 	cartograph.Application: groupSources("belongs_to"),
 }
@@ -52,8 +53,40 @@ func groupSources(label string) string {
 		WHERE p.org_id = e.org_id AND p.target_id = e.id AND p.label = '` + label + `'`
 }
 
+// costDays selects the TOTAL cost days (date, cost) an entity of type t
+// accrues from, over [?, ?] (alias e; placeholders: from, to). A resource
+// reached by several paths counts once, as in Costs.Rollups. A service's
+// are its daily totals, kept by migration 9: ~60 rows instead of every
+// cost row of its resources.
+func costDays(t cartograph.EntityType) string {
+	if t == cartograph.Service {
+		return `SELECT c.date, c.cost FROM service_costs c
+			WHERE c.org_id = e.org_id AND c.service_id = e.id AND c.date BETWEEN ?::date AND ?::date`
+	}
+	return `SELECT c.date, c.cost FROM (SELECT DISTINCT res FROM (` + costSources[t] + `) s) leaf
+		JOIN costs c ON c.org_id = e.org_id AND c.resource_id = leaf.res AND c.operation = 'TOTAL'
+			AND c.date BETWEEN ?::date AND ?::date`
+}
+
+// costColumnsSQL selects a row's cost columns, from the lateral sums k
+// (costLateral), and then e.*: scanEntities takes the costs as lead columns.
+const costColumnsSQL = `k.accrued_costs, k.prior_period_costs, k.accrued_costs - k.prior_period_costs AS change_costs, e.*`
+
+// costLateral sums both periods of an entity e of type t in one pass, so
+// each cost column is computed once per row (placeholders: from, prior
+// to, prior from, to).
+func costLateral(t cartograph.EntityType) string {
+	return `CROSS JOIN LATERAL (
+			SELECT coalesce(sum(d.cost) FILTER (WHERE d.date >= ?::date), 0) AS accrued_costs,
+				coalesce(sum(d.cost) FILTER (WHERE d.date <= ?::date), 0) AS prior_period_costs
+			FROM (` + costDays(t) + `) d) k`
+}
+
 // HasCostColumns reports whether the schema of t carries cost columns.
-func HasCostColumns(t cartograph.EntityType) bool { _, ok := costSources[t]; return ok }
+func HasCostColumns(t cartograph.EntityType) bool {
+	_, ok := costSources[t]
+	return ok || t == cartograph.Service
+}
 
 // queryCostColumns names the cost columns the filter and sort may use.
 var queryCostColumns = map[string]string{
@@ -67,7 +100,9 @@ func DefaultRange(now time.Time) (string, string) {
 }
 
 // QueryBuilder answers a query-builder request with one statement for the
-// page and one for the total: filters, sort and paging all in SQL.
+// page and one for the total: filters, sort and paging all in SQL. Cost
+// columns are summed for the page's rows only, unless the filter or the
+// sort needs them for every candidate.
 func (s *Entities) QueryBuilder(ctx context.Context, q QueryBuilderQuery) ([]QueryBuilderItem, int, error) {
 	a, err := cartograph.CanRead(ctx)
 	if err != nil {
@@ -85,25 +120,9 @@ func (s *Entities) QueryBuilder(ctx context.Context, q QueryBuilderQuery) ([]Que
 	days := int(t.Sub(f).Hours()/24) + 1
 	priorFrom, priorTo := f.AddDate(0, 0, -days).Format(time.DateOnly), f.AddDate(0, 0, -1).Format(time.DateOnly)
 
-	inner := `SELECT e.* FROM entities e WHERE e.org_id = ? AND e.type = ?`
-	args := []any{a.OrgID, string(q.Type)}
-	columns := map[string]string{}
-	if src, ok := costSources[q.Type]; ok {
-		sum := func() string {
-			return `(SELECT coalesce(sum(c.cost), 0) FROM (` + src + `) leaf JOIN costs c ON c.org_id = e.org_id
-				AND c.resource_id = leaf.res AND c.operation = 'TOTAL' AND c.date BETWEEN ?::date AND ?::date)`
-		}
-		inner = `SELECT e.*, ` + sum() + ` AS accrued_costs, ` + sum() + ` AS prior_period_costs
-			FROM entities e WHERE e.org_id = ? AND e.type = ?`
-		inner = `SELECT e.*, e.accrued_costs - e.prior_period_costs AS change_costs FROM (` + inner + `) e`
-		args = []any{from, to, priorFrom, priorTo, a.OrgID, string(q.Type)}
-		columns = queryCostColumns
-	}
-	where, whereArgs := "TRUE", []any(nil)
-	if q.Filter != nil {
-		if where, whereArgs, err = compileEntityFilter(*q.Filter, q.Type, columns); err != nil {
-			return nil, 0, err
-		}
+	columns, costArgs := map[string]string{}, []any(nil)
+	if HasCostColumns(q.Type) {
+		columns, costArgs = queryCostColumns, []any{from, priorTo, priorFrom, to}
 	}
 	order, err := sortColumn(q.Sort, q.Type, columns)
 	if err != nil {
@@ -113,35 +132,83 @@ func (s *Entities) QueryBuilder(ctx context.Context, q QueryBuilderQuery) ([]Que
 	if q.Desc {
 		dir = "DESC"
 	}
-	base := `FROM (` + inner + `) e WHERE ` + where
-	allArgs := append(append([]any{}, args...), whereArgs...)
-	var rows []struct {
-		entityRow        `bun:",extend"`
-		AccruedCosts     *string `bun:"accrued_costs"`
-		PriorPeriodCosts *string `bun:"prior_period_costs"`
-		ChangeCosts      *string `bun:"change_costs"`
+	orderBy := fmt.Sprintf(`%s %s NULLS LAST, e.id %s`, order, dir, dir)
+	eq := cartograph.EntityQuery{Types: []cartograph.EntityType{q.Type}, Page: q.Page}
+	where, whereArgs := "TRUE", []any(nil)
+	if q.Filter != nil {
+		if where, whereArgs, err = compileEntityFilter(*q.Filter, q.Type, columns); err != nil {
+			return nil, 0, err
+		}
+		eq.Filters = []cartograph.Filter{*q.Filter}
 	}
-	sel := `SELECT e.* ` + base + fmt.Sprintf(` ORDER BY %s %s NULLS LAST, e.id %s`, order, dir, dir)
-	if q.Page.Limit == 0 {
-		sel += ` LIMIT 0`
+	costFiltered := q.Filter != nil && testsColumns(*q.Filter, columns)
+	_, costSorted := columns[q.Sort]
+	// withCosts is every candidate with its costs, to filter or sort on them.
+	withCosts := func() *bun.SelectQuery {
+		return s.db.NewSelect().ColumnExpr("e.*").
+			TableExpr(`(SELECT `+costColumnsSQL+` FROM entities e `+costLateral(q.Type)+`
+				WHERE e.org_id = ? AND e.type = ?) AS e`, slices.Concat(costArgs, []any{a.OrgID, string(q.Type)})...).
+			Where(where, whereArgs...)
+	}
+	var sel *bun.SelectQuery
+	if costFiltered || costSorted {
+		sel = withCosts().OrderExpr(orderBy).Apply(paged(q.Page))
 	} else {
-		sel += fmt.Sprintf(` LIMIT %d OFFSET %d`, q.Page.Limit, q.Page.Offset)
+		// The page as Search finds it (relation conditions tested lazily,
+		// in page order), then the costs of its rows alone.
+		if sel, err = s.pageSelect(a.OrgID, eq, "e.*", orderBy); err != nil {
+			return nil, 0, err
+		}
+		if costArgs != nil {
+			sel = s.db.NewSelect().ColumnExpr(costColumnsSQL).TableExpr("(?) AS e", sel).
+				Join(costLateral(q.Type), costArgs...).OrderExpr(orderBy)
+		}
 	}
-	if err := s.db.NewRaw(sel, allArgs...).Scan(ctx, &rows); err != nil {
+	rows, err := sel.Rows(ctx)
+	if err != nil {
+		return nil, 0, wrap(err)
+	}
+	var lead []any
+	var c CostColumns
+	if costArgs != nil {
+		lead = []any{&c.Accrued, &c.Prior, &c.Change}
+	}
+	out := make([]QueryBuilderItem, 0, q.Page.Limit)
+	err = scanEntities(rows, lead, func(e *cartograph.Entity) {
+		it := QueryBuilderItem{Entity: e}
+		if lead != nil {
+			it.Costs = &CostColumns{Accrued: c.Accrued, Prior: c.Prior, Change: c.Change}
+		}
+		out = append(out, it)
+	})
+	if err != nil {
 		return nil, 0, wrap(err)
 	}
 	var total int
-	if err := s.db.NewRaw(`SELECT count(*) `+base, allArgs...).Scan(ctx, &total); err != nil {
+	if costFiltered {
+		var n int64
+		n, err = withCosts().Count(ctx)
+		total = int(n)
+	} else {
+		total, err = s.Count(ctx, eq)
+	}
+	if err != nil {
 		return nil, 0, wrap(err)
 	}
-	out := make([]QueryBuilderItem, len(rows))
-	for i := range rows {
-		out[i].Entity = rows[i].entity()
-		if rows[i].AccruedCosts != nil {
-			out[i].Costs = &CostColumns{Accrued: *rows[i].AccruedCosts, Prior: *rows[i].PriorPeriodCosts, Change: *rows[i].ChangeCosts}
-		}
-	}
 	return out, total, nil
+}
+
+// testsColumns reports whether f compares one of columns of its own
+// entities (a relation quantifier's conditions are about other entities).
+func testsColumns(f cartograph.Filter, columns map[string]string) bool {
+	switch f.Op {
+	case cartograph.OpAnd, cartograph.OpOr, cartograph.OpNot:
+		return slices.ContainsFunc(f.Children, func(c cartograph.Filter) bool { return testsColumns(c, columns) })
+	case cartograph.OpSome, cartograph.OpEvery, cartograph.OpNone:
+		return false
+	}
+	_, ok := columns[f.Field]
+	return ok
 }
 
 // sortColumn resolves a sort property (default name) to SQL over alias e.

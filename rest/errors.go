@@ -5,9 +5,10 @@
 package rest
 
 import (
-	"encoding/json"
 	"log/slog"
 	"net/http"
+
+	gojson "github.com/goccy/go-json"
 
 	"cartograph/cartograph"
 )
@@ -102,5 +103,5 @@ func WriteConfigError(w http.ResponseWriter, r *http.Request, err error) {
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	_ = gojson.NewEncoder(w).Encode(v)
 }
