@@ -167,6 +167,18 @@ func TestFilters(t *testing.T) {
 	if total != 4 || strings.Join(names, ",") != "s2,s1" {
 		t.Errorf("sorted page = %d %v", total, names)
 	}
+	// A missing type field sorts last in either direction; s1 and s3 tie.
+	for dir, want := range map[string][]string{"ASC": {"s2", "s", "s", "s4"}, "DESC": {"s", "s", "s2", "s4"}} {
+		_, names = c.queryBuilder(t, `{"schemaIdentifier":"schema-service","sort":{"property":"lifecycle","order":"`+dir+`"}}`)
+		for i := range names {
+			if i < len(want) && want[i] == "s" && (names[i] == "s1" || names[i] == "s3") {
+				names[i] = "s"
+			}
+		}
+		if !slices.Equal(names, want) {
+			t.Errorf("lifecycle %s = %v, want %v", dir, names, want)
+		}
+	}
 	total, names = c.queryBuilder(t, `{"schemaIdentifier":"schema-resource","filter":`+leaf("provider", "eq", `"AWS"`)+`}`)
 	if total != 2 || !slices.Equal(names, []string{"aws-db", "bucket"}) {
 		t.Errorf("resources = %d %v", total, names)

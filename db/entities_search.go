@@ -19,7 +19,7 @@ func (s *Entities) Search(ctx context.Context, q cartograph.EntityQuery) ([]*car
 	if err != nil {
 		return nil, 0, err
 	}
-	col, err := sortColumn(q.Sort.Property, singleType(q), nil)
+	col, _, err := sortColumn(q.Sort.Property, singleType(q), nil)
 	if err != nil {
 		return nil, 0, &cartograph.Error{Code: cartograph.Invalid, Field: "sort.property",
 			Message: "sort.property must be one of the following values: " + strings.Join(cartograph.SortableProperties, ", ")}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -124,7 +125,7 @@ func (s *Entities) QueryBuilder(ctx context.Context, q QueryBuilderQuery) ([]Que
 	if HasCostColumns(q.Type) {
 		columns, costArgs = queryCostColumns, []any{from, priorTo, priorFrom, to}
 	}
-	order, err := sortColumn(q.Sort, q.Type, columns)
+	order, nullable, err := sortColumn(q.Sort, q.Type, columns)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -132,7 +133,15 @@ func (s *Entities) QueryBuilder(ctx context.Context, q QueryBuilderQuery) ([]Que
 	if q.Desc {
 		dir = "DESC"
 	}
-	orderBy := fmt.Sprintf(`%s %s NULLS LAST, e.id %s`, order, dir, dir)
+	// Missing values sort last either way. NULLS LAST is written only
+	// where a value may be missing: on a NOT NULL column it would keep a
+	// descending sort from reading the index backwards (a 107 ms sort of
+	// 10,000 services instead of 50 index entries).
+	nulls := ""
+	if nullable {
+		nulls = " NULLS LAST"
+	}
+	orderBy := fmt.Sprintf(`%s %s%s, e.id %s`, order, dir, nulls, dir)
 	eq := cartograph.EntityQuery{Types: []cartograph.EntityType{q.Type}, Page: q.Page}
 	where, whereArgs := "TRUE", []any(nil)
 	if q.Filter != nil {
@@ -211,16 +220,18 @@ func testsColumns(f cartograph.Filter, columns map[string]string) bool {
 	return ok
 }
 
-// sortColumn resolves a sort property (default name) to SQL over alias e.
-func sortColumn(name string, typ cartograph.EntityType, costColumns map[string]string) (string, error) {
+// sortColumn resolves a sort property (default name) to SQL over alias e,
+// and whether its value may be NULL: every column is NOT NULL, but a
+// type's own field (attrs) may be missing.
+func sortColumn(name string, typ cartograph.EntityType, costColumns map[string]string) (string, bool, error) {
 	if name == "" || name == "name" {
-		return `e.name COLLATE "C"`, nil
+		return `e.name COLLATE "C"`, false, nil
 	}
 	col, kind, ok := entityField(costColumns)("e", typ, name)
 	if !ok || kind == kindTags || kind == kindMetaTag || kind == kindJSONArray {
-		return "", &cartograph.Error{Code: cartograph.Invalid, Field: "sort.property", Message: fmt.Sprintf("unknown sort column %q", name)}
+		return "", false, &cartograph.Error{Code: cartograph.Invalid, Field: "sort.property", Message: fmt.Sprintf("unknown sort column %q", name)}
 	}
-	return col, nil
+	return col, strings.HasPrefix(col, "(e.attrs"), nil
 }
 
 // costFields resolves the columns of schema-cost rows (alias c).
