@@ -82,7 +82,7 @@ func newDB(sqldb *sql.DB, hooks []bun.QueryHook) *DB {
 		b = b.WithQueryHook(h)
 	}
 	d := &DB{bun: b}
-	d.Keys = &Keys{db: b}
+	d.Keys = &Keys{db: b, usedEvery: lastUsedEvery}
 	d.Configs = &Configs{db: b}
 	d.Entities = &Entities{db: b}
 	d.Relations = &Relations{db: b}

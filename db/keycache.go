@@ -70,6 +70,21 @@ func (c *keyCache) touch(hash [32]byte, t time.Time) {
 	}
 }
 
+// claimTouch reports whether the caller is the one to write hash's
+// last_used_at at t: true for the first caller once the last write is more
+// than every old, which notes t at once so that concurrent callers get
+// false.
+func (c *keyCache) claimTouch(hash [32]byte, t time.Time, every time.Duration) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[hash]
+	if !ok || t.Sub(e.usedAt) <= every {
+		return false
+	}
+	e.usedAt = t
+	return true
+}
+
 // flush drops every entry and sets whether entries may be used from now on.
 func (c *keyCache) flush(on bool) {
 	c.mu.Lock()

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -278,5 +279,55 @@ func TestKeyCache(t *testing.T) {
 	}
 	if _, _, err := auth(k.Secret); cartograph.ErrorCode(err) != cartograph.Unauthenticated {
 		t.Fatalf("right after Revoke: %v, want UNAUTHENTICATED", err)
+	}
+}
+
+// TestKeyLastUsedOnce: when a cached key's last-used time is due, one of
+// the concurrent requests carrying it writes it and the rest do not wait.
+func TestKeyLastUsedOnce(t *testing.T) {
+	dbtest.WatchKeys(t, testDB)
+	testDB.Keys.SetKeyUsedEvery(50 * time.Millisecond)
+	t.Cleanup(func() { testDB.Keys.SetKeyUsedEvery(time.Minute) })
+	org := uniqueOrg("touch")
+	k := issue(t, cartograph.NewAPIKey{Name: "busy", OrgID: org, Scope: cartograph.ScopeRead, Role: cartograph.RoleUser})
+	lastUsed := func() time.Time {
+		var at time.Time
+		if err := testDB.Bun().NewRaw("SELECT last_used_at FROM api_keys WHERE org_id = ? AND name = 'busy'", org).Scan(context.Background(), &at); err != nil {
+			t.Fatal(err)
+		}
+		return at
+	}
+	for round := range 3 {
+		// Until the cache answers, each call reads the key (and may write it).
+		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+			c, n := db.WithStatementCount(context.Background())
+			if _, err := testDB.Keys.Authenticate(c, k.Secret); err != nil {
+				t.Fatal(err)
+			}
+			if n.Load() == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the key cache never answered")
+			}
+		}
+		before := lastUsed()
+		time.Sleep(60 * time.Millisecond)
+		ctx, n := db.WithStatementCount(context.Background())
+		var wg sync.WaitGroup
+		for range 16 {
+			wg.Go(func() {
+				if _, err := testDB.Keys.Authenticate(ctx, k.Secret); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		if got := n.Load(); got != 1 {
+			t.Errorf("round %d: 16 concurrent requests wrote last_used_at %d times, want 1", round, got)
+		}
+		if !lastUsed().After(before) {
+			t.Errorf("round %d: last_used_at did not move", round)
+		}
 	}
 }
