@@ -13,8 +13,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
@@ -34,10 +32,6 @@ type DB struct {
 	connConfig *pgx.ConnConfig // for the listener's connection of its own
 	migrated   atomic.Bool
 }
-
-// cancelGrace is how long a canceled statement may take to stop before its
-// connection is closed instead.
-const cancelGrace = 2 * time.Second
 
 // Options tunes the connection pool.
 type Options struct {
@@ -61,15 +55,6 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 	// (the load test saw a 3 ms query take 500 ms). A URL may set jit=on.
 	if _, set := cfg.RuntimeParams["jit"]; !set {
 		cfg.RuntimeParams["jit"] = "off"
-	}
-	// A canceled context (a client gone, a request timed out) cancels the
-	// statement in PostgreSQL and keeps the connection. pgx's default sets
-	// a deadline on the socket instead: the connection broke, and its
-	// backend ran the statement to the end for nobody while a new one
-	// started. At the end of each benchmark run that cost the next
-	// requests over a second.
-	cfg.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
-		return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: cancelGrace}
 	}
 	sqldb := stdlib.OpenDB(*cfg)
 	n := opts.MaxConns
