@@ -117,7 +117,7 @@ func (d *DB) Import(ctx context.Context, src ImportSource) (*ImportCounts, error
 			if summed {
 				services, err = totals.copyTo(ctx, conn, a.OrgID)
 			} else { // the costs took the staging path, past totals
-				services, err = refreshServiceCosts(ctx, tx)
+				services, err = refreshServiceCosts(ctx, tx, a.OrgID)
 			}
 			return err
 		})
@@ -158,12 +158,12 @@ func (d *DB) Import(ctx context.Context, src ImportSource) (*ImportCounts, error
 // refreshServiceCosts fills service_costs (migration 9) for the services
 // this import gave environments, whose triggers step aside for the bulk
 // (migration 10); it returns how many services that was.
-func refreshServiceCosts(ctx context.Context, tx bun.Tx) (int, error) {
+func refreshServiceCosts(ctx context.Context, tx bun.Tx, org string) (int, error) {
 	var n int
 	err := tx.QueryRowContext(ctx, `WITH s AS (
 			SELECT DISTINCT ?::text AS org_id, source_id::uuid AS id FROM import_relations WHERE label = 'has_environment')
 		SELECT count(*), refresh_service_costs(array_agg(org_id), array_agg(id), array_fill(NULL::date, ARRAY[count(*)::int]))::text
-		FROM s HAVING count(*) > 0`, cartograph.ActorFrom(ctx).OrgID).Scan(&n, new(string))
+		FROM s HAVING count(*) > 0`, org).Scan(&n, new(string))
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}

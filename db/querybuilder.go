@@ -38,7 +38,7 @@ type QueryBuilderItem struct {
 
 // costSources selects, for an entity type with cost columns, the resources
 // whose TOTAL costs it accrues (placeholders: none; alias e). Services read
-// their daily totals instead (serviceCosts).
+// their daily totals instead (costDays).
 var costSources = map[cartograph.EntityType]string{
 	cartograph.Resource: `SELECT e.id AS res`,
 	cartograph.Environment: `SELECT ct.target_id AS res FROM relations ct
@@ -143,24 +143,26 @@ func (s *Entities) QueryBuilder(ctx context.Context, q QueryBuilderQuery) ([]Que
 	}
 	orderBy := fmt.Sprintf(`%s %s%s, e.id %s`, order, dir, nulls, dir)
 	eq := cartograph.EntityQuery{Types: []cartograph.EntityType{q.Type}, Page: q.Page}
-	where, whereArgs := "TRUE", []any(nil)
 	if q.Filter != nil {
-		if where, whereArgs, err = compileEntityFilter(*q.Filter, q.Type, columns); err != nil {
-			return nil, 0, err
-		}
 		eq.Filters = []cartograph.Filter{*q.Filter}
 	}
 	costFiltered := q.Filter != nil && testsColumns(*q.Filter, columns)
 	_, costSorted := columns[q.Sort]
-	// withCosts is every candidate with its costs, to filter or sort on them.
-	withCosts := func() *bun.SelectQuery {
-		return s.db.NewSelect().ColumnExpr("e.*").
-			TableExpr(`(SELECT `+costColumnsSQL+` FROM entities e `+costLateral(q.Type)+`
-				WHERE e.org_id = ? AND e.type = ?) AS e`, slices.Concat(costArgs, []any{a.OrgID, string(q.Type)})...).
-			Where(where, whereArgs...)
-	}
 	var sel *bun.SelectQuery
+	var withCosts func() *bun.SelectQuery // every candidate with its costs, to filter or sort on them
 	if costFiltered || costSorted {
+		where, whereArgs := "TRUE", []any(nil)
+		if q.Filter != nil {
+			if where, whereArgs, err = compileEntityFilter(*q.Filter, q.Type, columns); err != nil {
+				return nil, 0, err
+			}
+		}
+		withCosts = func() *bun.SelectQuery {
+			return s.db.NewSelect().ColumnExpr("e.*").
+				TableExpr(`(SELECT `+costColumnsSQL+` FROM entities e `+costLateral(q.Type)+`
+					WHERE e.org_id = ? AND e.type = ?) AS e`, slices.Concat(costArgs, []any{a.OrgID, string(q.Type)})...).
+				Where(where, whereArgs...)
+		}
 		sel = withCosts().OrderExpr(orderBy).Apply(paged(q.Page))
 	} else {
 		// The page as Search finds it (relation conditions tested lazily,
@@ -186,7 +188,8 @@ func (s *Entities) QueryBuilder(ctx context.Context, q QueryBuilderQuery) ([]Que
 	err = scanEntities(rows, lead, func(e *cartograph.Entity) {
 		it := QueryBuilderItem{Entity: e}
 		if lead != nil {
-			it.Costs = &CostColumns{Accrued: c.Accrued, Prior: c.Prior, Change: c.Change}
+			costs := c
+			it.Costs = &costs
 		}
 		out = append(out, it)
 	})
