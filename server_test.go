@@ -323,18 +323,7 @@ func TestHealth(t *testing.T) {
 // while /healthz (liveness) stays 200.
 func TestReadyWhenDatabaseIsGone(t *testing.T) {
 	ctx := context.Background()
-	name, url, err := dbtest.Create(ctx, "readyz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := db.Open(ctx, url, db.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	if err := store.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	store, name, _ := dbtest.Fresh(t, "readyz")
 	cfg, _ := loadConfig()
 	srv := httptest.NewServer(newHandler(cfg, store, nil, slog.New(slog.NewTextHandler(io.Discard, nil))))
 	defer srv.Close()

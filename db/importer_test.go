@@ -105,11 +105,7 @@ func TestImport(t *testing.T) {
 // committed between VACUUMs once left relations and costs unmarked.
 func TestImportLeavesPagesAllVisible(t *testing.T) {
 	ctx := context.Background()
-	name, url, err := dbtest.Create(ctx, "visible")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = dbtest.Drop(context.Background(), name) })
+	_, _, url := dbtest.Fresh(t, "visible")
 	sep := "?"
 	if strings.Contains(url, "?") {
 		sep = "&"
@@ -119,9 +115,6 @@ func TestImportLeavesPagesAllVisible(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	if err := store.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
 	var ents, rels, costs strings.Builder
 	for i := range 300 {
 		env := fmt.Sprintf("30000000-0000-4000-8000-%012d", i)
@@ -167,17 +160,7 @@ func TestImportLeavesPagesAllVisible(t *testing.T) {
 // the same as the fast path's.
 func TestImportWithoutSuperuser(t *testing.T) {
 	ctx := context.Background()
-	name, url, err := dbtest.Create(ctx, "importrole")
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin, err := db.Open(ctx, url, db.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := admin.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	admin, name, url := dbtest.Fresh(t, "importrole")
 	role := strings.ReplaceAll(name, "cartograph_test_", "importer_")
 	for _, stmt := range []string{
 		"CREATE ROLE " + role + " LOGIN NOSUPERUSER",
@@ -189,7 +172,8 @@ func TestImportWithoutSuperuser(t *testing.T) {
 			t.Fatalf("%s: %v", stmt, err)
 		}
 	}
-	admin.Close()
+	// The database holds the role's grants, so it goes first; this cleanup
+	// runs before Fresh's, so it drops the database itself.
 	t.Cleanup(func() {
 		_ = dbtest.Drop(context.Background(), name)
 		server, err := dbtest.ServerURL(context.Background())

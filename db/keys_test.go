@@ -183,19 +183,7 @@ func TestKeyAccessAndOrgIsolation(t *testing.T) {
 
 func TestBootstrapOnlyOnEmptyDatabase(t *testing.T) {
 	ctx := context.Background()
-	name, url, err := dbtest.Create(ctx, "bootstrap")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = dbtest.Drop(ctx, name) })
-	store, err := db.Open(ctx, url, db.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	if err := store.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	store, _, _ := dbtest.Fresh(t, "bootstrap")
 	first, err := store.Bootstrap(ctx)
 	if err != nil || first == nil {
 		t.Fatalf("first Bootstrap = %v, %v; want a key", first, err)

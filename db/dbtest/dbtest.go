@@ -41,15 +41,7 @@ func ServerURL(ctx context.Context) (string, error) {
 // test fails outside CI). It returns the exit code for os.Exit.
 func Main(m *testing.M, store **db.DB) int {
 	ctx := context.Background()
-	name, url, err := Create(ctx, packageName())
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "dbtest:", err)
-		return 1
-	}
-	d, err := db.Open(ctx, url, db.Options{})
-	if err == nil {
-		err = d.Migrate(ctx)
-	}
+	d, name, url, err := migrated(ctx, packageName())
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "dbtest:", err)
 		return 1
@@ -65,6 +57,41 @@ func Main(m *testing.M, store **db.DB) int {
 		fmt.Fprintln(os.Stderr, "dbtest: drop:", err)
 	}
 	return code
+}
+
+// Fresh gives a test a database of its own, named after prefix, with every
+// migration applied, for tests that the package's shared database would
+// disturb or that would disturb it. The store is closed and the database
+// dropped when the test ends.
+func Fresh(t testing.TB, prefix string) (store *db.DB, name, url string) {
+	t.Helper()
+	ctx := context.Background()
+	store, name, url, err := migrated(ctx, prefix)
+	if name != "" {
+		t.Cleanup(func() { _ = Drop(context.Background(), name) })
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	return store, name, url
+}
+
+// migrated creates a database, opens it and applies every migration. On an
+// error after the database was made, name is still set so that the caller
+// can drop it.
+func migrated(ctx context.Context, prefix string) (d *db.DB, name, url string, err error) {
+	if name, url, err = Create(ctx, prefix); err != nil {
+		return nil, "", "", err
+	}
+	if d, err = db.Open(ctx, url, db.Options{}); err != nil {
+		return nil, name, url, err
+	}
+	if err = d.Migrate(ctx); err != nil {
+		d.Close()
+		return nil, name, url, err
+	}
+	return d, name, url, nil
 }
 
 // Create makes a new empty database named after prefix on the test server and
