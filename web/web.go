@@ -67,9 +67,6 @@ func New(cfg Config, store *db.DB, surfaces []Surface) http.Handler {
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		if err := store.Ready(r.Context()); err != nil {
-			if r.Context().Err() != nil {
-				return // the client went away: its probe says nothing about us
-			}
 			cfg.Logger.Warn("not ready", "err", err)
 			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": "database not ready"})
 			return
@@ -126,13 +123,20 @@ func isWebSocket(r *http.Request) bool {
 	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
 }
 
+// withTimeout bounds a request by d, and detaches it from the client: a
+// request whose client goes away runs on to its end (at most d) instead of
+// being canceled. Canceling a statement mid-flight makes pgx close its
+// connection, and under load the fresh backends that replace such
+// connections cost the next requests about a second each
+// (docs/benchmarks.md, "p99 tails"). WebSockets are exempt: a subscription
+// ends with its connection.
 func withTimeout(d time.Duration, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if isWebSocket(r) {
 			next.ServeHTTP(w, r)
 			return
 		}
-		ctx, cancel := context.WithTimeout(r.Context(), d)
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), d)
 		defer cancel()
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})

@@ -3,6 +3,8 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -11,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"cartograph/cartograph"
 	"cartograph/db"
@@ -146,5 +149,57 @@ func TestGraphiQLInChromium(t *testing.T) {
 		if !found {
 			t.Errorf("the page did not request %s (requests: %v)", want, served)
 		}
+	}
+}
+
+// TestClientGoneRequestRunsOn: a client that hangs up does not cancel the
+// statement its request is running (canceling it would cost the pool its
+// connection), while the request timeout still bounds the work.
+func TestClientGoneRequestRunsOn(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		timeout time.Duration
+		wantErr bool
+	}{
+		{"runs to its end", 30 * time.Second, false},
+		{"still bounded by the timeout", 150 * time.Millisecond, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			done := make(chan error, 1)
+			handler := web.New(web.Config{Timeout: tc.timeout, Logger: slog.New(slog.DiscardHandler)}, testDB, []web.Surface{{
+				Pattern: "/public/v1/", WriteError: rest.WriteCatalogError,
+				Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					start := time.Now()
+					_, err := testDB.Bun().ExecContext(r.Context(), "SELECT pg_sleep(0.4)")
+					if err != nil && time.Since(start) < 100*time.Millisecond {
+						err = fmt.Errorf("stopped after %v, with the client: %w", time.Since(start), err)
+					}
+					done <- err
+				}),
+			}})
+			srv := httptest.NewServer(handler)
+			defer srv.Close()
+			k, err := testDB.Keys.Issue(t.Context(), cartograph.NewAPIKey{
+				Name: t.Name(), OrgID: "web", Scope: cartograph.ScopeRead, Role: cartograph.RoleUser})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, hangUp := context.WithTimeout(t.Context(), 20*time.Millisecond)
+			defer hangUp()
+			req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/public/v1/slow", nil)
+			req.Header.Set("Api-Key", k.Secret)
+			if res, err := http.DefaultClient.Do(req); err == nil {
+				res.Body.Close()
+				t.Fatal("the client got an answer before hanging up")
+			}
+			select {
+			case err := <-done:
+				if (err != nil) != tc.wantErr || err != nil && !errors.Is(err, context.DeadlineExceeded) {
+					t.Errorf("statement error = %v, want error: %v", err, tc.wantErr)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatal("the handler did not finish")
+			}
+		})
 	}
 }
