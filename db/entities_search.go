@@ -227,11 +227,26 @@ func (s *Entities) Count(ctx context.Context, q cartograph.EntityQuery) (int, er
 		return 0, err
 	}
 	count := s.db.NewSelect().Model((*entityRow)(nil)).Where("e.org_id = ?", a.OrgID)
-	if err := whereQuery(count, q); err != nil {
+	if err := whereQuery(count, q); err != nil { // also validates q
 		return 0, err
+	}
+	if len(q.Filters) == 0 && strings.TrimSpace(q.SearchTerms) == "" {
+		return s.countByType(ctx, a.OrgID, q.Types)
 	}
 	n, err := count.Count(ctx)
 	return int(n), wrap(err)
+}
+
+// countByType returns how many entities the org has of those types (all
+// types when none), from the counts the entity triggers keep (migration 11).
+func (s *Entities) countByType(ctx context.Context, org string, types []cartograph.EntityType) (int, error) {
+	sel := s.db.NewSelect().TableExpr("entity_counts").ColumnExpr("coalesce(sum(n), 0)").Where("org_id = ?", org)
+	if len(types) > 0 {
+		sel.Where("type = ANY(?)", pgArray(types))
+	}
+	var n int
+	err := sel.Scan(ctx, &n)
+	return n, wrap(err)
 }
 
 // ByIDs returns the org's entities with those ids; others are absent.

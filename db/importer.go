@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"cartograph/cartograph"
 )
@@ -278,11 +279,27 @@ func importEntities(ctx context.Context, tx bun.Tx, conn bun.Conn, a *cartograph
 		return nil, err
 	}
 	types := make(map[string]cartograph.EntityType, len(inserted))
+	perType := map[string]int64{}
 	for _, e := range inserted {
 		types[e.ID] = cartograph.EntityType(e.Type)
+		perType[e.Type]++
 	}
 	counts.Entities, counts.SkippedEntities = len(types), staged-len(types)
-	return types, nil
+	return types, addEntityCounts(ctx, tx, a.OrgID, perType)
+}
+
+// addEntityCounts adds the import's entities to the org's counts
+// (migration 11), whose triggers step aside under cartograph.bulk.
+func addEntityCounts(ctx context.Context, tx bun.Tx, org string, perType map[string]int64) error {
+	if len(perType) == 0 {
+		return nil
+	}
+	types, ns := make([]string, 0, len(perType)), make([]int64, 0, len(perType))
+	for t, n := range perType {
+		types, ns = append(types, t), append(ns, n)
+	}
+	_, err := tx.ExecContext(ctx, "SELECT add_entity_counts(?, ?::text[], ?::bigint[])", org, pgArray(types), pgdialect.Array(ns))
+	return err
 }
 
 // importEntity validates one NDJSON entity as a create request.
