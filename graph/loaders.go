@@ -140,13 +140,14 @@ func newLoader[K comparable, V any](name string, fetch func(ctx context.Context,
 
 // grouped splits keys by a shared argument (a page, a name, a time) and runs
 // fetch once per distinct argument: one statement for the usual query, where
-// every parent at a level is asked the same.
+// every parent at a level is asked the same. The keys are distinct: a
+// dataloader batch holds each key once, and prefetch dedupes its own.
 func grouped[K comparable, G comparable, V any](keys []K, split func(K) (G, string), join func(G, string) K,
 	fetch func(G, []string) (map[string]V, error),
 ) (map[K]V, error) {
 	ids := map[G][]string{}
 	var order []G
-	for _, k := range dedupe(keys) {
+	for _, k := range keys {
 		g, id := split(k)
 		if _, ok := ids[g]; !ok {
 			order = append(order, g)
