@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
@@ -38,6 +39,11 @@ type Options struct {
 // subscriptions over WebSocket (graphql-ws and graphql-transport-ws) with the
 // API key in the connection's init payload.
 func NewHandler(store *db.DB, cfg Options) http.Handler {
+	return newServer(store, cfg, postJSON{})
+}
+
+// newServer builds the endpoint with post as its POST transport.
+func newServer(store *db.DB, cfg Options, post graphql.Transport) *handler.Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -55,7 +61,7 @@ func NewHandler(store *db.DB, cfg Options) http.Handler {
 	})
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(post)
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetParserTokenLimit(20000)
 	srv.AroundOperations(withLoaders(store))

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -107,14 +108,21 @@ type EntityPage struct {
 	Query       cartograph.EntityQuery
 }
 
-// MarshalRawJSON writes a JSON value as stored (the JSON scalar).
+// MarshalRawJSON writes a JSON value as stored (the JSON scalar), compact:
+// jsonb's text has spaces after colons and commas, and the GraphQL answer
+// is written without another pass over it (graph's postJSON).
 func MarshalRawJSON(v json.RawMessage) graphql.Marshaler {
 	return graphql.WriterFunc(func(w io.Writer) {
 		if len(v) == 0 {
 			_, _ = io.WriteString(w, "null")
 			return
 		}
-		_, _ = w.Write(v)
+		var b bytes.Buffer
+		if json.Compact(&b, v) != nil {
+			_, _ = w.Write(v)
+			return
+		}
+		_, _ = w.Write(b.Bytes())
 	})
 }
 
