@@ -12,6 +12,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"cartograph/db"
+	"cartograph/graph/model"
 )
 
 // TestPostJSONMatchesGqlgen sends the same requests to the endpoint with
@@ -92,5 +93,21 @@ func TestWriteResponse(t *testing.T) {
 				t.Errorf("wrote %s\nwant  %s", got.String(), want)
 			}
 		})
+	}
+}
+
+// TestRawJSONScalarIsCompact: the JSON scalar writes stored JSON compact,
+// since writeResponse no longer compacts the answer.
+func TestRawJSONScalarIsCompact(t *testing.T) {
+	for _, tc := range []struct{ stored, want string }{
+		{`{"a": 1, "b": [1, 2], "c": {"d": "e f"}}`, `{"a":1,"b":[1,2],"c":{"d":"e f"}}`},
+		{`"text"`, `"text"`},
+		{``, `null`},
+	} {
+		var b strings.Builder
+		model.MarshalRawJSON(json.RawMessage(tc.stored)).MarshalGQL(&b)
+		if b.String() != tc.want {
+			t.Errorf("%q written as %q, want %q", tc.stored, b.String(), tc.want)
+		}
 	}
 }
