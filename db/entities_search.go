@@ -92,15 +92,11 @@ func (s *Entities) pageSelect(org string, q cartograph.EntityQuery, columns stri
 
 // whereQuery adds q's conditions (types, filters, search terms) to sel.
 func whereQuery(sel *bun.SelectQuery, q cartograph.EntityQuery) error {
-	if len(q.Types) > 0 {
-		types := make([]string, len(q.Types))
-		for i, t := range q.Types {
-			if !t.Valid() {
-				return &cartograph.Error{Code: cartograph.Invalid, Field: "types",
-					Message: fmt.Sprintf("each value in types must be one of the following values: %s", typeList())}
-			}
-			types[i] = string(t)
-		}
+	types, err := typeNames(q.Types)
+	if err != nil {
+		return err
+	}
+	if len(types) > 0 {
 		if len(types) == 1 {
 			sel.Where("e.type = ?", types[0]) // lets the planner use (org_id, type, name)
 		} else {
@@ -177,6 +173,19 @@ func typeList() string {
 	return strings.Join(s, ", ")
 }
 
+// typeNames checks a query's types and returns them as column values.
+func typeNames(ts []cartograph.EntityType) ([]string, error) {
+	out := make([]string, len(ts))
+	for i, t := range ts {
+		if !t.Valid() {
+			return nil, &cartograph.Error{Code: cartograph.Invalid, Field: "types",
+				Message: fmt.Sprintf("each value in types must be one of the following values: %s", typeList())}
+		}
+		out[i] = string(t)
+	}
+	return out, nil
+}
+
 // escapeLike makes s match literally inside a LIKE pattern.
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
@@ -226,12 +235,12 @@ func (s *Entities) Count(ctx context.Context, q cartograph.EntityQuery) (int, er
 	if err != nil {
 		return 0, err
 	}
-	count := s.db.NewSelect().Model((*entityRow)(nil)).Where("e.org_id = ?", a.OrgID)
-	if err := whereQuery(count, q); err != nil { // also validates q
-		return 0, err
-	}
 	if len(q.Filters) == 0 && strings.TrimSpace(q.SearchTerms) == "" {
 		return s.countByType(ctx, a.OrgID, q.Types)
+	}
+	count := s.db.NewSelect().Model((*entityRow)(nil)).Where("e.org_id = ?", a.OrgID)
+	if err := whereQuery(count, q); err != nil {
+		return 0, err
 	}
 	n, err := count.Count(ctx)
 	return int(n), wrap(err)
@@ -239,13 +248,17 @@ func (s *Entities) Count(ctx context.Context, q cartograph.EntityQuery) (int, er
 
 // countByType returns how many entities the org has of those types (all
 // types when none), from the counts the entity triggers keep (migration 11).
-func (s *Entities) countByType(ctx context.Context, org string, types []cartograph.EntityType) (int, error) {
+func (s *Entities) countByType(ctx context.Context, org string, ts []cartograph.EntityType) (int, error) {
+	types, err := typeNames(ts)
+	if err != nil {
+		return 0, err
+	}
 	sel := s.db.NewSelect().TableExpr("entity_counts").ColumnExpr("coalesce(sum(n), 0)").Where("org_id = ?", org)
 	if len(types) > 0 {
 		sel.Where("type = ANY(?)", pgArray(types))
 	}
 	var n int
-	err := sel.Scan(ctx, &n)
+	err = sel.Scan(ctx, &n)
 	return n, wrap(err)
 }
 
