@@ -29,10 +29,16 @@ func TestMain(m *testing.M) { os.Exit(dbtest.Main(m, &testDB)) }
 // newServer serves one test surface at /public/v1/ behind the edge middleware
 // and returns its URL, a key for it, and the log it writes.
 func newServer(t *testing.T, h http.Handler) (string, string, *bytes.Buffer) {
+	return newServerWith(t, web.Config{}, h)
+}
+
+// newServerWith is newServer with the edge configured as cfg (its logger
+// is the returned log's).
+func newServerWith(t *testing.T, cfg web.Config, h http.Handler) (string, string, *bytes.Buffer) {
 	t.Helper()
 	var logs bytes.Buffer
-	log := slog.New(slog.NewTextHandler(&syncWriter{w: &logs}, nil))
-	handler := web.New(web.Config{Logger: log}, testDB, []web.Surface{
+	cfg.Logger = slog.New(slog.NewTextHandler(&syncWriter{w: &logs}, nil))
+	handler := web.New(cfg, testDB, []web.Surface{
 		{Pattern: "/public/v1/", Handler: h, WriteError: rest.WriteCatalogError},
 	})
 	srv := httptest.NewServer(handler)
@@ -165,25 +171,15 @@ func TestClientGoneRequestRunsOn(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			started, done := make(chan struct{}, 1), make(chan error, 1)
-			handler := web.New(web.Config{Timeout: tc.timeout, Logger: slog.New(slog.DiscardHandler)}, testDB, []web.Surface{{
-				Pattern: "/public/v1/", WriteError: rest.WriteCatalogError,
-				Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-					started <- struct{}{}
-					_, err := testDB.Bun().ExecContext(r.Context(), "SELECT pg_sleep(1)")
-					done <- err
-				}),
-			}})
-			srv := httptest.NewServer(handler)
-			defer srv.Close()
-			k, err := testDB.Keys.Issue(t.Context(), cartograph.NewAPIKey{
-				Name: t.Name() + time.Now().Format(".000000000"), OrgID: "web", Scope: cartograph.ScopeRead, Role: cartograph.RoleUser})
-			if err != nil {
-				t.Fatal(err)
-			}
+			url, key, _ := newServerWith(t, web.Config{Timeout: tc.timeout}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				started <- struct{}{}
+				_, err := testDB.Bun().ExecContext(r.Context(), "SELECT pg_sleep(1)")
+				done <- err
+			}))
 			ctx, hangUp := context.WithCancel(t.Context())
 			defer hangUp()
-			req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/public/v1/slow", nil)
-			req.Header.Set("Api-Key", k.Secret)
+			req, _ := http.NewRequestWithContext(ctx, "GET", url+"/public/v1/slow", nil)
+			req.Header.Set("Api-Key", key)
 			answered := make(chan error, 1)
 			go func() {
 				res, err := http.DefaultClient.Do(req)
