@@ -185,6 +185,44 @@ func TestFilters(t *testing.T) {
 	}
 }
 
+// TestRelationFilterTotals pages through filters that follow relations,
+// whose page also counts the total (with and without cost columns), past the
+// last match too.
+func TestRelationFilterTotals(t *testing.T) {
+	c, id := filterCatalog(t)
+	for _, r := range [][2]string{{"s1", "repo-a"}, {"s3", "repo-b"}, {"s2", "repo-c"}} {
+		id[r[1]] = c.create(t, "repository", `{"name":"`+r[1]+`","url":"u","provider":"GitHub","providerResourceKey":"`+r[1]+
+			`","providerAccountId":"a","location":"l"}`)["id"].(string)
+		c.must(t, 201, "POST", "/public/v1/catalog/relations",
+			fmt.Sprintf(`{"sourceEntityId":%q,"targetEntityId":%q,"label":"has_repository"}`, id[r[0]], id[r[1]]))
+	}
+	awsServices := `"schemaIdentifier":"schema-service","sort":{"property":"name"},"filter":{"column":"environments.resources.provider","operator":"eq","value":"AWS"}`
+	tierRepos := `"schemaIdentifier":"schema-repository","sort":{"property":"name","order":"DESC"},"filter":{"column":"services.metaTags.tier","operator":"eq","value":"1"}`
+	for _, tc := range []struct {
+		name, body string
+		total      int
+		names      string
+	}{
+		{"costs, first page", awsServices + `,"pageSize":1`, 2, "s1"},
+		{"costs, last page", awsServices + `,"pageSize":1,"pageNumber":1`, 2, "s3"},
+		{"costs, past the end", awsServices + `,"pageSize":1,"pageNumber":2`, 2, ""},
+		{"costs, far past the end", awsServices + `,"pageSize":10,"pageNumber":7`, 2, ""},
+		{"costs, no match", `"schemaIdentifier":"schema-service","filter":{"column":"environments.resources.provider","operator":"eq","value":"Azure"}`, 0, ""},
+		{"no costs, whole page", tierRepos, 2, "repo-b,repo-a"},
+		{"no costs, second page", tierRepos + `,"pageSize":1,"pageNumber":1`, 2, "repo-a"},
+		{"no costs, past the end", tierRepos + `,"pageSize":1,"pageNumber":2`, 2, ""},
+		{"with a plain condition", `"schemaIdentifier":"schema-service","filter":{"and":[{"column":"tags","operator":"exists","value":true},` +
+			`{"column":"environments.resources.provider","operator":"eq","value":"GCP"}]}`, 2, "s1,s2"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			total, names := c.queryBuilder(t, "{"+tc.body+"}")
+			if total != tc.total || strings.Join(names, ",") != tc.names {
+				t.Errorf("totalFound %d, items %v; want %d, %s", total, names, tc.total, tc.names)
+			}
+		})
+	}
+}
+
 func TestQueryBuilderErrors(t *testing.T) {
 	c := newCatalogClient(t, "qb-errors")
 	for _, tc := range []struct{ name, body, want string }{

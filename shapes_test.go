@@ -38,7 +38,7 @@ func TestShapeStatements(t *testing.T) {
 		{"Q3 filter GraphQL, with totalCount", "/graphql", shapes.Body(shapes.Q3GraphQLCounted), 2},
 		{"Q4 cost GraphQL", "/graphql", shapes.Body(shapes.Q4GraphQL(from, to)), 2},
 		{"Q1 page REST", "/public/v1/query-builder", shapes.Q1REST, 2},
-		{"Q3 filter REST", "/public/v1/query-builder", shapes.Q3REST, 2},
+		{"Q3 filter REST", "/public/v1/query-builder", shapes.Q3REST, 1},
 		{"Q4 cost REST", "/public/v1/query-builder", shapes.Q4REST(from, to), 2},
 	}
 	for _, c := range cases {

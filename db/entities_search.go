@@ -28,7 +28,7 @@ func (s *Entities) Search(ctx context.Context, q cartograph.EntityQuery) ([]*car
 	if q.Sort.Descending {
 		dir = "DESC"
 	}
-	sel, err := s.pageSelect(a.OrgID, q, entityColumns("e", q.Parts), col+" "+dir, "e.id "+dir)
+	sel, err := s.pageSelect(a.OrgID, q, false, entityColumns("e", q.Parts), col+" "+dir, "e.id "+dir)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -50,17 +50,19 @@ func (s *Entities) Search(ctx context.Context, q cartograph.EntityQuery) ([]*car
 }
 
 // pageSelect selects columns of the page of the org's entities that match
-// q, in the order given (over alias e).
-func (s *Entities) pageSelect(org string, q cartograph.EntityQuery, columns string, orderBy ...string) (*bun.SelectQuery, error) {
+// q, in the order given (over alias e). With counted, and conditions that
+// follow relations, each row also carries the number of matches as
+// total_found (see countedColumn).
+func (s *Entities) pageSelect(org string, q cartograph.EntityQuery, counted bool, columns string, orderBy ...string) (*bun.SelectQuery, error) {
 	order := func(sel *bun.SelectQuery) *bun.SelectQuery {
 		for _, o := range orderBy {
 			sel.OrderExpr(o)
 		}
 		return sel
 	}
-	sel := s.db.NewSelect().ColumnExpr(columns)
+	sel := s.db.NewSelect()
 	if lazy, eager := relationFilters(q.Filters); len(lazy) == 0 {
-		sel.TableExpr("entities AS e").Where("e.org_id = ?", org)
+		sel.ColumnExpr(columns).TableExpr("entities AS e").Where("e.org_id = ?", org)
 		if err := whereQuery(sel, q); err != nil {
 			return nil, err
 		}
@@ -82,7 +84,15 @@ func (s *Entities) pageSelect(org string, q cartograph.EntityQuery, columns stri
 		if err := whereQuery(inner, eq); err != nil {
 			return nil, err
 		}
-		sel.TableExpr("(? OFFSET 0) AS e", order(inner))
+		if counted {
+			// Every candidate is tested to be counted, so sorting them all
+			// first would buy nothing: the page is the top of the matches.
+			sel.ColumnExpr(countedColumn + columns)
+		} else {
+			sel.ColumnExpr(columns)
+			inner = order(inner)
+		}
+		sel.TableExpr("(? OFFSET 0) AS e", inner)
 		if err := whereFilters(sel, lazy, singleType(q)); err != nil {
 			return nil, err
 		}

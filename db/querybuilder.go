@@ -101,7 +101,8 @@ func DefaultRange(now time.Time) (string, string) {
 }
 
 // QueryBuilder answers a query-builder request with one statement for the
-// page and one for the total: filters, sort and paging all in SQL. Cost
+// page and one for the total: filters, sort and paging all in SQL. When the
+// conditions follow relations, the page's statement counts the total too. Cost
 // columns are summed for the page's rows only, unless the filter or the
 // sort needs them for every candidate.
 func (s *Entities) QueryBuilder(ctx context.Context, q QueryBuilderQuery) ([]QueryBuilderItem, int, error) {
@@ -149,6 +150,7 @@ func (s *Entities) QueryBuilder(ctx context.Context, q QueryBuilderQuery) ([]Que
 	costFiltered := q.Filter != nil && testsColumns(*q.Filter, columns)
 	_, costSorted := columns[q.Sort]
 	var sel *bun.SelectQuery
+	counted := false                      // the page's rows carry the total (total_found)
 	var withCosts func() *bun.SelectQuery // every candidate with its costs, to filter or sort on them
 	if costFiltered || costSorted {
 		where, whereArgs := "TRUE", []any(nil)
@@ -167,7 +169,12 @@ func (s *Entities) QueryBuilder(ctx context.Context, q QueryBuilderQuery) ([]Que
 	} else {
 		// The page as Search finds it (relation conditions tested lazily,
 		// in page order), then the costs of its rows alone.
-		if sel, err = s.pageSelect(a.OrgID, eq, "e.*", orderBy); err != nil {
+		// The total would test every candidate's relations again in a
+		// statement of its own, so the page counts its matches as it tests
+		// them.
+		lazy, _ := relationFilters(eq.Filters)
+		counted = len(lazy) > 0
+		if sel, err = s.pageSelect(a.OrgID, eq, counted, "e.*", orderBy); err != nil {
 			return nil, 0, err
 		}
 		if costArgs != nil {
@@ -181,8 +188,12 @@ func (s *Entities) QueryBuilder(ctx context.Context, q QueryBuilderQuery) ([]Que
 	}
 	var lead []any
 	var c CostColumns
+	var found int64
 	if costArgs != nil {
 		lead = []any{&c.Accrued, &c.Prior, &c.Change}
+	}
+	if counted {
+		lead = append(lead, &found) // the cost columns come first, then e.*
 	}
 	out := make([]QueryBuilderItem, 0, q.Page.Limit)
 	err = scanEntities(rows, lead, func(e *cartograph.Entity) {
@@ -197,11 +208,16 @@ func (s *Entities) QueryBuilder(ctx context.Context, q QueryBuilderQuery) ([]Que
 		return nil, 0, wrap(err)
 	}
 	var total int
-	if costFiltered {
+	switch {
+	case counted && (len(out) > 0 || q.Page.Offset == 0):
+		total = int(found)
+	case costFiltered:
 		var n int64
 		n, err = withCosts().Count(ctx)
 		total = int(n)
-	} else {
+	default:
+		// Also a counted page past the last match, which has no row to
+		// carry the total.
 		total, err = s.Count(ctx, eq)
 	}
 	if err != nil {
@@ -209,6 +225,11 @@ func (s *Entities) QueryBuilder(ctx context.Context, q QueryBuilderQuery) ([]Que
 	}
 	return out, total, nil
 }
+
+// countedColumn leads a counted page's columns: a window count sees every
+// row that passes the conditions before LIMIT picks the page, so a page of
+// matches and their total cost one pass over the candidates.
+const countedColumn = "count(*) OVER () AS total_found, "
 
 // testsColumns reports whether f compares one of columns of its own
 // entities (a relation quantifier's conditions are about other entities).
