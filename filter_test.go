@@ -215,8 +215,17 @@ func TestRelationFilterTotals(t *testing.T) {
 			`{"column":"environments.resources.provider","operator":"eq","value":"GCP"}]}`, 2, "s1,s2"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			total, names := c.queryBuilder(t, "{"+tc.body+"}")
-			if total != tc.total || strings.Join(names, ",") != tc.names {
+			res := c.must(t, http.StatusOK, "POST", "/public/v1/query-builder", "{"+tc.body+"}").json(t)
+			var names []string
+			for _, it := range res["items"].([]any) {
+				item := it.(map[string]any)
+				names = append(names, item["name"].(string))
+				// Services carry cost columns, repositories none.
+				if _, costs := item["accruedCosts"]; costs != (item["type"] == "service") {
+					t.Errorf("%s: accruedCosts present: %v", item["name"], costs)
+				}
+			}
+			if total := int(res["totalFound"].(float64)); total != tc.total || strings.Join(names, ",") != tc.names {
 				t.Errorf("totalFound %d, items %v; want %d, %s", total, names, tc.total, tc.names)
 			}
 		})

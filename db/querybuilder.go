@@ -198,7 +198,7 @@ func (s *Entities) QueryBuilder(ctx context.Context, q QueryBuilderQuery) ([]Que
 	out := make([]QueryBuilderItem, 0, q.Page.Limit)
 	err = scanEntities(rows, lead, func(e *cartograph.Entity) {
 		it := QueryBuilderItem{Entity: e}
-		if lead != nil {
+		if costArgs != nil {
 			costs := c
 			it.Costs = &costs
 		}
