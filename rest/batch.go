@@ -33,7 +33,7 @@ func (h *catalogHandler) upsertBatchOf(w http.ResponseWriter, r *http.Request, t
 		WriteCatalogError(w, r, err)
 		return
 	}
-	out := make([]map[string]any, len(res.Items))
+	out := make([]json.RawMessage, len(res.Items))
 	for i, e := range res.Items {
 		out[i] = entityJSON(e, nil)
 	}

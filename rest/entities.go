@@ -107,63 +107,6 @@ func checkNUL(b []byte) error {
 // catalogTime formats timestamps as the Configure8 API does (JavaScript ISO).
 func catalogTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
 
-// entityJSON renders an entity as its Configure8 DTO: the common fields, then
-// the type's own (TypeFields), with [] for empty arrays.
-func entityJSON(e *cartograph.Entity, parents []cartograph.Parent) map[string]any {
-	if parents == nil {
-		parents = []cartograph.Parent{}
-	}
-	out := map[string]any{
-		"id": e.ID, "name": e.Name, "orgId": e.OrgID, "type": e.Type, "description": e.Description,
-		"tags": e.Tags, "metaTags": e.MetaTags, "links": e.Links, "parents": parents,
-		"createdBy": e.CreatedBy, "lastChangedBy": e.LastChangedBy,
-		"createDateTime": catalogTime(e.CreatedAt), "lastChangedDateTime": catalogTime(e.UpdatedAt),
-		"permissions": e.Permissions, "generalAccess": e.GeneralAccess, "origin": e.Origin,
-	}
-	for _, fd := range cartograph.TypeFields[e.Type] {
-		if fd.Output {
-			out[fd.Name] = fieldValue(e, fd)
-		}
-	}
-	return out
-}
-
-// fieldValue returns a type-specific field for output, with the zero value of
-// its kind when unset.
-func fieldValue(e *cartograph.Entity, fd cartograph.FieldSpec) any {
-	switch fd.Column {
-	case "provider":
-		return e.Provider
-	case "provider_type":
-		return e.ProviderType
-	case "provider_resource_key":
-		return e.ProviderResourceKey
-	case "provider_resource_type":
-		return e.ProviderResourceType
-	case "provider_account_id":
-		return e.ProviderAccountID
-	case "location":
-		return e.Location
-	}
-	if fd.Name == "packageName" {
-		return e.Name
-	}
-	if raw, ok := e.Attrs[fd.Name]; ok {
-		return raw
-	}
-	switch fd.Kind {
-	case cartograph.KindStrings, cartograph.KindObjects, cartograph.KindUUIDs:
-		return []any{}
-	case cartograph.KindObject:
-		return map[string]any{}
-	case cartograph.KindBool:
-		return false
-	case cartograph.KindNumber:
-		return 0
-	}
-	return ""
-}
-
 // writeEntity answers with an entity (and its parents) at status, or with
 // err: the ending every handler that returns one entity shares.
 func (h *catalogHandler) writeEntity(w http.ResponseWriter, r *http.Request, status int, e *cartograph.Entity, err error) {

@@ -7,6 +7,7 @@ package rest
 import (
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	gojson "github.com/goccy/go-json"
 
@@ -97,6 +98,15 @@ func WriteConfigError(w http.ResponseWriter, r *http.Request, err error) {
 		}
 	}
 	writeJSON(w, statusOf(e), map[string]string{"code": code, "message": message})
+}
+
+// writeBody writes body, already JSON, with status. Its length is known, so
+// it is sent with Content-Length rather than chunked.
+func writeBody(w http.ResponseWriter, status int, body []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
 }
 
 // writeJSON writes v as the JSON body with status.

@@ -167,19 +167,10 @@ func (h *catalogHandler) queryBuilder(w http.ResponseWriter, r *http.Request) {
 		WriteCatalogError(w, r, err)
 		return
 	}
-	out := make([]map[string]any, len(items))
-	for i, it := range items {
-		if it.Cost != nil {
-			out[i] = map[string]any{"catalogResourceId": it.Cost.ResourceID, "date": it.Cost.Date,
-				"operation": it.Cost.Operation, "cost": json.Number(it.Cost.Cost), "arn": it.Cost.ARN}
-			continue
+	writeBody(w, http.StatusOK, appendPage(len(items), page, size, total, func(b []byte, i int) []byte {
+		if it := items[i]; it.Cost != nil {
+			return appendCostRow(b, it.Cost)
 		}
-		out[i] = entityJSON(it.Entity, nil)
-		if it.Costs != nil {
-			out[i]["accruedCosts"] = json.Number(it.Costs.Accrued)
-			out[i]["priorPeriodCosts"] = json.Number(it.Costs.Prior)
-			out[i]["changeCosts"] = json.Number(it.Costs.Change)
-		}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"totalFound": total, "pageNumber": page, "pageSize": size, "items": out})
+		return appendEntity(b, &entityDTO{e: items[i].Entity, costs: items[i].Costs}, nil)
+	}))
 }

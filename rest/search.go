@@ -221,26 +221,10 @@ func (h *catalogHandler) searchEntities(w http.ResponseWriter, r *http.Request) 
 			return
 		}
 	}
-	items := make([]map[string]any, len(entities))
-	for i, e := range entities {
-		items[i] = project(entityJSON(e, parents[e.ID]), req.include)
-	}
-	writeJSON(w, http.StatusOK, map[string]any{
-		"totalFound": total, "pageNumber": req.query.Page.Offset / max(req.query.Page.Limit, 1),
-		"pageSize": req.query.Page.Limit, "items": items,
-	})
-}
-
-// project keeps only the included properties; id and type always stay.
-func project(item map[string]any, include []string) map[string]any {
-	if include == nil {
-		return item
-	}
-	out := map[string]any{"id": item["id"], "type": item["type"]}
-	for _, name := range include {
-		if v, ok := item[name]; ok {
-			out[name] = v
-		}
-	}
-	return out
+	page := req.query.Page
+	writeBody(w, http.StatusOK, appendPage(len(entities), page.Offset/max(page.Limit, 1), page.Limit, total,
+		func(b []byte, i int) []byte {
+			e := entities[i]
+			return appendEntity(b, &entityDTO{e: e, parents: parents[e.ID]}, req.include)
+		}))
 }
