@@ -28,7 +28,7 @@ func (s *Entities) Search(ctx context.Context, q cartograph.EntityQuery) ([]*car
 	if q.Sort.Descending {
 		dir = "DESC"
 	}
-	sel, err := s.pageSelect(a.OrgID, q, false, entityColumns("e", q.Parts), col+" "+dir, "e.id "+dir)
+	sel, err := s.pageSelect(a.OrgID, q, entityColumns("e", q.Parts), col+" "+dir, "e.id "+dir)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -50,10 +50,24 @@ func (s *Entities) Search(ctx context.Context, q cartograph.EntityQuery) ([]*car
 }
 
 // pageSelect selects columns of the page of the org's entities that match
-// q, in the order given (over alias e). With counted, and conditions that
-// follow relations, each row also carries the number of matches as
-// total_found (see countedColumn).
-func (s *Entities) pageSelect(org string, q cartograph.EntityQuery, counted bool, columns string, orderBy ...string) (*bun.SelectQuery, error) {
+// q, in the order given (over alias e).
+func (s *Entities) pageSelect(org string, q cartograph.EntityQuery, columns string, orderBy ...string) (*bun.SelectQuery, error) {
+	sel, _, err := s.page(org, q, false, columns, orderBy)
+	return sel, err
+}
+
+// countedPageSelect is pageSelect for a page that also needs its total.
+// When q's conditions follow relations, counting would test every
+// candidate's relations again in a statement of its own, so the page counts
+// its matches as it tests them: each row leads with total_found
+// (countedColumn), and counted says so.
+func (s *Entities) countedPageSelect(org string, q cartograph.EntityQuery, columns string, orderBy ...string) (sel *bun.SelectQuery, counted bool, err error) {
+	return s.page(org, q, true, columns, orderBy)
+}
+
+// page builds pageSelect's statement, counting in it when count is set and
+// the conditions follow relations.
+func (s *Entities) page(org string, q cartograph.EntityQuery, count bool, columns string, orderBy []string) (*bun.SelectQuery, bool, error) {
 	order := func(sel *bun.SelectQuery) *bun.SelectQuery {
 		for _, o := range orderBy {
 			sel.OrderExpr(o)
@@ -61,43 +75,44 @@ func (s *Entities) pageSelect(org string, q cartograph.EntityQuery, counted bool
 		return sel
 	}
 	sel := s.db.NewSelect()
-	if lazy, eager := relationFilters(q.Filters); len(lazy) == 0 {
+	lazy, eager := relationFilters(q.Filters)
+	if len(lazy) == 0 {
 		sel.ColumnExpr(columns).TableExpr("entities AS e").Where("e.org_id = ?", org)
 		if err := whereQuery(sel, q); err != nil {
-			return nil, err
+			return nil, false, err
 		}
-	} else {
-		// Relation conditions cost a subquery per candidate, so they are
-		// tested on the candidates in page order and only until the page is
-		// full. The other conditions pick and sort the candidates (with
-		// their indexes); OFFSET 0 keeps the planner from merging the two,
-		// which it did, testing the relations on every candidate first.
-		for _, f := range q.Filters {
-			// Compiled in parts below, each filter is held to the limit whole.
-			if err := checkFilterSize(f); err != nil {
-				return nil, err
-			}
-		}
-		inner := s.db.NewSelect().TableExpr("entities AS e").ColumnExpr("e.*").Where("e.org_id = ?", org)
-		eq := q
-		eq.Filters = eager
-		if err := whereQuery(inner, eq); err != nil {
-			return nil, err
-		}
-		if counted {
-			// Every candidate is tested to be counted, so sorting them all
-			// first would buy nothing: the page is the top of the matches.
-			sel.ColumnExpr(countedColumn + columns)
-		} else {
-			sel.ColumnExpr(columns)
-			inner = order(inner)
-		}
-		sel.TableExpr("(? OFFSET 0) AS e", inner)
-		if err := whereFilters(sel, lazy, singleType(q)); err != nil {
-			return nil, err
+		return order(sel).Apply(paged(q.Page)), false, nil
+	}
+	// Relation conditions cost a subquery per candidate, so they are
+	// tested on the candidates in page order and only until the page is
+	// full. The other conditions pick and sort the candidates (with
+	// their indexes); OFFSET 0 keeps the planner from merging the two,
+	// which it did, testing the relations on every candidate first.
+	for _, f := range q.Filters {
+		// Compiled in parts below, each filter is held to the limit whole.
+		if err := checkFilterSize(f); err != nil {
+			return nil, false, err
 		}
 	}
-	return order(sel).Apply(paged(q.Page)), nil
+	inner := s.db.NewSelect().TableExpr("entities AS e").ColumnExpr("e.*").Where("e.org_id = ?", org)
+	eq := q
+	eq.Filters = eager
+	if err := whereQuery(inner, eq); err != nil {
+		return nil, false, err
+	}
+	if count {
+		// Every candidate is tested to be counted, so sorting them all
+		// first would buy nothing: the page is the top of the matches.
+		sel.ColumnExpr(countedColumn + columns)
+	} else {
+		sel.ColumnExpr(columns)
+		inner = order(inner)
+	}
+	sel.TableExpr("(? OFFSET 0) AS e", inner)
+	if err := whereFilters(sel, lazy, singleType(q)); err != nil {
+		return nil, false, err
+	}
+	return order(sel).Apply(paged(q.Page)), count, nil
 }
 
 // whereQuery adds q's conditions (types, filters, search terms) to sel.

@@ -150,7 +150,7 @@ func (s *Entities) QueryBuilder(ctx context.Context, q QueryBuilderQuery) ([]Que
 	costFiltered := q.Filter != nil && testsColumns(*q.Filter, columns)
 	_, costSorted := columns[q.Sort]
 	var sel *bun.SelectQuery
-	counted := false                      // the page's rows carry the total (total_found)
+	counted := false                      // the page's rows lead with the total (countedPageSelect)
 	var withCosts func() *bun.SelectQuery // every candidate with its costs, to filter or sort on them
 	if costFiltered || costSorted {
 		where, whereArgs := "TRUE", []any(nil)
@@ -168,13 +168,9 @@ func (s *Entities) QueryBuilder(ctx context.Context, q QueryBuilderQuery) ([]Que
 		sel = withCosts().OrderExpr(orderBy).Apply(paged(q.Page))
 	} else {
 		// The page as Search finds it (relation conditions tested lazily,
-		// in page order), then the costs of its rows alone.
-		// The total would test every candidate's relations again in a
-		// statement of its own, so the page counts its matches as it tests
-		// them.
-		lazy, _ := relationFilters(eq.Filters)
-		counted = len(lazy) > 0
-		if sel, err = s.pageSelect(a.OrgID, eq, counted, "e.*", orderBy); err != nil {
+		// in page order, unless the page counts its matches), then the
+		// costs of its rows alone.
+		if sel, counted, err = s.countedPageSelect(a.OrgID, eq, "e.*", orderBy); err != nil {
 			return nil, 0, err
 		}
 		if costArgs != nil {
@@ -226,9 +222,10 @@ func (s *Entities) QueryBuilder(ctx context.Context, q QueryBuilderQuery) ([]Que
 	return out, total, nil
 }
 
-// countedColumn leads a counted page's columns: a window count sees every
-// row that passes the conditions before LIMIT picks the page, so a page of
-// matches and their total cost one pass over the candidates.
+// countedColumn leads a counted page's columns (countedPageSelect): a
+// window count sees every row that passes the conditions before LIMIT picks
+// the page, so a page of matches and their total cost one pass over the
+// candidates.
 const countedColumn = "count(*) OVER () AS total_found, "
 
 // testsColumns reports whether f compares one of columns of its own
