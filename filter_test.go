@@ -230,6 +230,40 @@ func TestRelationFilterTotals(t *testing.T) {
 			}
 		})
 	}
+	// GraphQL counts such a total in the page's statement too.
+	aws := `{relation: "environments", some: {relation: "resources", some: {field: "provider", eq: "AWS"}}}`
+	for _, tc := range []struct {
+		name, args string
+		total      int
+		names      string
+	}{
+		{"first page", `first: 1`, 2, "s1"},
+		{"last page", `first: 1, offset: 1`, 2, "s3"},
+		{"past the end", `first: 1, offset: 2`, 2, ""},
+		{"no items asked", `first: 0`, 2, ""},
+		{"no match", `first: 5, where: {relation: "environments", some: {field: "name", eq: "nowhere"}}`, 0, ""},
+	} {
+		t.Run("GraphQL "+tc.name, func(t *testing.T) {
+			args := tc.args
+			if !strings.Contains(args, "where") {
+				args += ", where: " + aws
+			}
+			var out struct {
+				Entities struct {
+					TotalCount int
+					Items      []struct{ Name string }
+				}
+			}
+			c.gqlData(t, `{ entities(types: [SERVICE], `+args+`) { totalCount items { name } } }`, &out)
+			var names []string
+			for _, it := range out.Entities.Items {
+				names = append(names, it.Name)
+			}
+			if out.Entities.TotalCount != tc.total || strings.Join(names, ",") != tc.names {
+				t.Errorf("totalCount %d, items %v; want %d, %s", out.Entities.TotalCount, names, tc.total, tc.names)
+			}
+		})
+	}
 }
 
 func TestQueryBuilderErrors(t *testing.T) {

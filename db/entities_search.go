@@ -12,8 +12,9 @@ import (
 )
 
 // Search returns a page of the org's entities matching q, and the number of
-// matches before paging when q.Count is set (a second statement). It returns
-// Invalid for an unknown type, filter field or sort property.
+// matches before paging when q.Count is set: counted in the page's statement
+// when CountsInPage(q), else in a second one. It returns Invalid for an
+// unknown type, filter field or sort property.
 func (s *Entities) Search(ctx context.Context, q cartograph.EntityQuery) ([]*cartograph.Entity, int, error) {
 	a, err := cartograph.CanRead(ctx)
 	if err != nil {
@@ -28,7 +29,14 @@ func (s *Entities) Search(ctx context.Context, q cartograph.EntityQuery) ([]*car
 	if q.Sort.Descending {
 		dir = "DESC"
 	}
-	sel, err := s.pageSelect(a.OrgID, q, entityColumns("e", q.Parts), col+" "+dir, "e.id "+dir)
+	columns, orderBy := entityColumns("e", q.Parts), []string{col + " " + dir, "e.id " + dir}
+	var sel *bun.SelectQuery
+	counted := false
+	if q.Count {
+		sel, counted, err = s.countedPageSelect(a.OrgID, q, columns, orderBy...)
+	} else {
+		sel, err = s.pageSelect(a.OrgID, q, columns, orderBy...)
+	}
 	if err != nil {
 		return nil, 0, err
 	}
@@ -36,17 +44,39 @@ func (s *Entities) Search(ctx context.Context, q cartograph.EntityQuery) ([]*car
 	if err != nil {
 		return nil, 0, wrap(err)
 	}
+	var lead []any
+	var found int64
+	if counted {
+		lead = []any{&found}
+	}
 	out := make([]*cartograph.Entity, 0, min(q.Page.Limit, 1000))
-	if err := scanEntities(rows, nil, func(e *cartograph.Entity) { out = append(out, e) }); err != nil {
+	if err := scanEntities(rows, lead, func(e *cartograph.Entity) { out = append(out, e) }); err != nil {
 		return nil, 0, wrap(err)
 	}
-	total := 0
-	if q.Count {
-		if total, err = s.Count(ctx, q); err != nil {
-			return nil, 0, err
-		}
+	if !q.Count {
+		return out, 0, nil
 	}
-	return out, total, nil
+	total, err := pageTotal(counted, found, len(out), q.Page, func() (int, error) { return s.Count(ctx, q) })
+	return out, total, err
+}
+
+// CountsInPage reports whether a page of q can count its matches in its own
+// statement (countedPageSelect): when its conditions follow relations, so
+// that a separate count would test every candidate's relations again.
+func CountsInPage(q cartograph.EntityQuery) bool {
+	lazy, _ := relationFilters(q.Filters)
+	return len(lazy) > 0
+}
+
+// pageTotal returns the total of a page whose statement counted its
+// matches (found, on every row), or count's when it did not, or when it
+// has no row to carry the total (a page past the last match, or of no
+// rows at all).
+func pageTotal(counted bool, found int64, rows int, page cartograph.Page, count func() (int, error)) (int, error) {
+	if counted && (rows > 0 || page.Offset == 0 && page.Limit > 0) {
+		return int(found), nil
+	}
+	return count()
 }
 
 // pageSelect selects columns of the page of the org's entities that match
@@ -76,6 +106,7 @@ func (s *Entities) page(org string, q cartograph.EntityQuery, count bool, column
 	}
 	sel := s.db.NewSelect()
 	lazy, eager := relationFilters(q.Filters)
+	count = count && len(lazy) > 0 // as CountsInPage
 	if len(lazy) == 0 {
 		sel.ColumnExpr(columns).TableExpr("entities AS e").Where("e.org_id = ?", org)
 		if err := whereQuery(sel, q); err != nil {

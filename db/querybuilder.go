@@ -204,17 +204,12 @@ func (s *Entities) QueryBuilder(ctx context.Context, q QueryBuilderQuery) ([]Que
 		return nil, 0, wrap(err)
 	}
 	var total int
-	switch {
-	case counted && (len(out) > 0 || q.Page.Offset == 0):
-		total = int(found)
-	case costFiltered:
+	if costFiltered {
 		var n int64
 		n, err = withCosts().Count(ctx)
 		total = int(n)
-	default:
-		// Also a counted page past the last match, which has no row to
-		// carry the total.
-		total, err = s.Count(ctx, eq)
+	} else {
+		total, err = pageTotal(counted, found, len(out), q.Page, func() (int, error) { return s.Count(ctx, eq) })
 	}
 	if err != nil {
 		return nil, 0, wrap(err)

@@ -12,6 +12,9 @@ import (
 )
 
 func (r *entityPageResolver) TotalCount(ctx context.Context, obj *model.EntityPage) (int, error) {
+	if obj.Total != nil {
+		return *obj.Total, nil
+	}
 	return r.DB.Entities.Count(ctx, obj.Query)
 }
 

@@ -272,16 +272,23 @@ func entityPage(ctx context.Context, store *db.DB, q cartograph.EntityQuery, fir
 	q.Page = cartograph.Page{Limit: page.Limit + 1, Offset: page.Offset}
 	if fc := graphql.GetFieldContext(ctx); fc != nil {
 		q.Parts = pageParts(fc.Field.Selections)
+		// A total the page's own statement can count costs nothing more
+		// there; any other is left to totalCount's resolver, which runs
+		// beside the page.
+		q.Count = db.CountsInPage(q) && selects(fc.Field.Selections, "totalCount")
 	}
 	if page.Limit == 0 {
 		q.Page.Limit = 0
 	}
-	es, _, err := store.Entities.Search(ctx, q)
+	es, total, err := store.Entities.Search(ctx, q)
 	if err != nil {
 		return nil, err
 	}
 	es, more := trim(es, page.Limit)
 	out := &model.EntityPage{Items: model.WrapAll(es), HasNextPage: more, Query: q}
+	if q.Count {
+		out.Total = &total
+	}
 	prefetchField(ctx, "EntityPage", out)
 	return out, nil
 }

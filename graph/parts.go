@@ -54,6 +54,13 @@ func pageParts(sel ast.SelectionSet) cartograph.EntityParts {
 	return parts
 }
 
+// selects reports whether sel asks for the field name.
+func selects(sel ast.SelectionSet, name string) bool {
+	found := false
+	eachField(sel, func(f *ast.Field) { found = found || f.Name == name })
+	return found
+}
+
 // entityParts returns the parts of an entity that a selection on it shows.
 // Fragments count whatever their type condition: reading a column too many
 // is harmless.

@@ -106,6 +106,9 @@ type EntityPage struct {
 	Items       []Entity
 	HasNextPage bool
 	Query       cartograph.EntityQuery
+	// Total is the number of matches when the page's statement counted them
+	// (db.CountsInPage); nil leaves totalCount to a count of its own.
+	Total *int
 }
 
 // MarshalRawJSON writes a JSON value as stored (the JSON scalar), compact:
