@@ -95,6 +95,11 @@ func (s *Entities) countedPageSelect(org string, q cartograph.EntityQuery, colum
 	return s.page(org, q, true, columns, orderBy)
 }
 
+// countedColumn leads a counted page's columns: a window count sees every
+// row that passes the conditions before LIMIT picks the page, so a page of
+// matches and their total cost one pass over the candidates.
+const countedColumn = "count(*) OVER () AS total_found, "
+
 // page builds pageSelect's statement, counting in it when count is set and
 // the conditions follow relations.
 func (s *Entities) page(org string, q cartograph.EntityQuery, count bool, columns string, orderBy []string) (*bun.SelectQuery, bool, error) {

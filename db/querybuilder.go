@@ -217,12 +217,6 @@ func (s *Entities) QueryBuilder(ctx context.Context, q QueryBuilderQuery) ([]Que
 	return out, total, nil
 }
 
-// countedColumn leads a counted page's columns (countedPageSelect): a
-// window count sees every row that passes the conditions before LIMIT picks
-// the page, so a page of matches and their total cost one pass over the
-// candidates.
-const countedColumn = "count(*) OVER () AS total_found, "
-
 // testsColumns reports whether f compares one of columns of its own
 // entities (a relation quantifier's conditions are about other entities).
 func testsColumns(f cartograph.Filter, columns map[string]string) bool {

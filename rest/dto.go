@@ -183,7 +183,7 @@ func appendFieldValue(b []byte, e *cartograph.Entity, fd cartograph.FieldSpec) [
 // appendTime writes t as the Configure8 API does (JavaScript ISO, UTC).
 func appendTime(b []byte, t time.Time) []byte {
 	b = append(b, '"')
-	b = t.UTC().AppendFormat(b, "2006-01-02T15:04:05.000Z")
+	b = t.UTC().AppendFormat(b, catalogTimeLayout)
 	return append(b, '"')
 }
 

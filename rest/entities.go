@@ -104,8 +104,12 @@ func checkNUL(b []byte) error {
 	return nil
 }
 
-// catalogTime formats timestamps as the Configure8 API does (JavaScript ISO).
-func catalogTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+// catalogTimeLayout is how the Configure8 API writes timestamps (JavaScript
+// ISO, in UTC).
+const catalogTimeLayout = "2006-01-02T15:04:05.000Z"
+
+// catalogTime formats a timestamp as the Configure8 API does.
+func catalogTime(t time.Time) string { return t.UTC().Format(catalogTimeLayout) }
 
 // writeEntity answers with an entity (and its parents) at status, or with
 // err: the ending every handler that returns one entity shares.
