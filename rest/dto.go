@@ -266,35 +266,7 @@ func appendString(b []byte, s string) []byte {
 }
 
 // appendRaw writes a stored JSON value compacted and HTML-safe, as encoders
-// write a json.RawMessage (json.Compact, then json.HTMLEscape); an absent
-// one is null. Values come from jsonb, so they are valid JSON.
+// write a json.RawMessage; an absent one is null.
 func appendRaw(b []byte, raw json.RawMessage) []byte {
-	if len(raw) == 0 {
-		return append(b, "null"...)
-	}
-	const hex = "0123456789abcdef"
-	inString := false
-	for i := 0; i < len(raw); i++ {
-		c := raw[i]
-		switch {
-		case !inString && (c == ' ' || c == '\t' || c == '\n' || c == '\r'):
-			continue
-		case c == '"':
-			inString = !inString
-		case !inString:
-		case c == '\\' && i+1 < len(raw):
-			b = append(b, c, raw[i+1])
-			i++
-			continue
-		case c == '<' || c == '>' || c == '&':
-			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
-			continue
-		case c == 0xE2 && i+2 < len(raw) && raw[i+1] == 0x80 && raw[i+2]&^1 == 0xA8: // U+2028, U+2029
-			b = append(b, '\\', 'u', '2', '0', '2', hex[raw[i+2]&0xF])
-			i += 2
-			continue
-		}
-		b = append(b, c)
-	}
-	return b
+	return cartograph.AppendCompactJSON(b, raw, true)
 }

@@ -1,7 +1,6 @@
 package model
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -113,19 +112,11 @@ type EntityPage struct {
 
 // MarshalRawJSON writes a JSON value as stored (the JSON scalar), compact:
 // jsonb's text has spaces after colons and commas, and the GraphQL answer
-// is written without another pass over it (graph's postJSON).
+// is written without another pass over it (graph's postJSON, which also
+// does the HTML escaping).
 func MarshalRawJSON(v json.RawMessage) graphql.Marshaler {
 	return graphql.WriterFunc(func(w io.Writer) {
-		if len(v) == 0 {
-			_, _ = io.WriteString(w, "null")
-			return
-		}
-		var b bytes.Buffer
-		if json.Compact(&b, v) != nil {
-			_, _ = w.Write(v)
-			return
-		}
-		_, _ = w.Write(b.Bytes())
+		_, _ = w.Write(cartograph.AppendCompactJSON(nil, v, false))
 	})
 }
 
