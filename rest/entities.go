@@ -117,7 +117,8 @@ func (h *catalogHandler) writeEntity(w http.ResponseWriter, r *http.Request, sta
 	if err == nil {
 		var parents map[string][]cartograph.Parent
 		if parents, err = h.store.Entities.Parents(r.Context(), []string{e.ID}); err == nil {
-			writeJSON(w, status, entityJSON(e, parents[e.ID]))
+			// Written once, ending as an encoder ends (a newline).
+			writeBody(w, status, append(entityJSON(e, parents[e.ID]), '\n'))
 			return
 		}
 	}
