@@ -29,14 +29,7 @@ func (s *Entities) Search(ctx context.Context, q cartograph.EntityQuery) ([]*car
 	if q.Sort.Descending {
 		dir = "DESC"
 	}
-	columns, orderBy := entityColumns("e", q.Parts), []string{col + " " + dir, "e.id " + dir}
-	var sel *bun.SelectQuery
-	counted := false
-	if q.Count {
-		sel, counted, err = s.countedPageSelect(a.OrgID, q, columns, orderBy...)
-	} else {
-		sel, err = s.pageSelect(a.OrgID, q, columns, orderBy...)
-	}
+	sel, counted, err := s.pageSelect(a.OrgID, q, entityColumns("e", q.Parts), col+" "+dir, "e.id "+dir)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -61,7 +54,7 @@ func (s *Entities) Search(ctx context.Context, q cartograph.EntityQuery) ([]*car
 }
 
 // CountsInPage reports whether a page of q can count its matches in its own
-// statement (countedPageSelect): when its conditions follow relations, so
+// statement (pageSelect): when its conditions follow relations, so
 // that a separate count would test every candidate's relations again.
 func CountsInPage(q cartograph.EntityQuery) bool {
 	lazy, _ := relationFilters(q.Filters)
@@ -79,39 +72,26 @@ func pageTotal(counted bool, found int64, rows int, page cartograph.Page, count 
 	return count()
 }
 
-// pageSelect selects columns of the page of the org's entities that match
-// q, in the order given (over alias e).
-func (s *Entities) pageSelect(org string, q cartograph.EntityQuery, columns string, orderBy ...string) (*bun.SelectQuery, error) {
-	sel, _, err := s.page(org, q, false, columns, orderBy)
-	return sel, err
-}
-
-// countedPageSelect is pageSelect for a page that also needs its total.
-// When q's conditions follow relations, counting would test every
-// candidate's relations again in a statement of its own, so the page counts
-// its matches as it tests them: each row leads with total_found
-// (countedColumn), and counted says so.
-func (s *Entities) countedPageSelect(org string, q cartograph.EntityQuery, columns string, orderBy ...string) (sel *bun.SelectQuery, counted bool, err error) {
-	return s.page(org, q, true, columns, orderBy)
-}
-
 // countedColumn leads a counted page's columns: a window count sees every
 // row that passes the conditions before LIMIT picks the page, so a page of
 // matches and their total cost one pass over the candidates.
 const countedColumn = "count(*) OVER () AS total_found, "
 
-// page builds pageSelect's statement, counting in it when count is set and
-// the conditions follow relations.
-func (s *Entities) page(org string, q cartograph.EntityQuery, count bool, columns string, orderBy []string) (*bun.SelectQuery, bool, error) {
+// pageSelect selects columns of the page of the org's entities that match
+// q, in the order given (over alias e). When q.Count is set and
+// CountsInPage(q), a separate count would test every candidate's relations
+// again, so the page counts its matches as it tests them: each row leads
+// with total_found (countedColumn), and counted says so.
+func (s *Entities) pageSelect(org string, q cartograph.EntityQuery, columns string, orderBy ...string) (sel *bun.SelectQuery, counted bool, err error) {
 	order := func(sel *bun.SelectQuery) *bun.SelectQuery {
 		for _, o := range orderBy {
 			sel.OrderExpr(o)
 		}
 		return sel
 	}
-	sel := s.db.NewSelect()
+	sel = s.db.NewSelect()
+	count := q.Count && CountsInPage(q)
 	lazy, eager := relationFilters(q.Filters)
-	count = count && len(lazy) > 0 // as CountsInPage
 	if len(lazy) == 0 {
 		sel.ColumnExpr(columns).TableExpr("entities AS e").Where("e.org_id = ?", org)
 		if err := whereQuery(sel, q); err != nil {

@@ -143,14 +143,14 @@ func (s *Entities) QueryBuilder(ctx context.Context, q QueryBuilderQuery) ([]Que
 		nulls = " NULLS LAST"
 	}
 	orderBy := fmt.Sprintf(`%s %s%s, e.id %s`, order, dir, nulls, dir)
-	eq := cartograph.EntityQuery{Types: []cartograph.EntityType{q.Type}, Page: q.Page}
+	eq := cartograph.EntityQuery{Types: []cartograph.EntityType{q.Type}, Page: q.Page, Count: true} // totalFound
 	if q.Filter != nil {
 		eq.Filters = []cartograph.Filter{*q.Filter}
 	}
 	costFiltered := q.Filter != nil && testsColumns(*q.Filter, columns)
 	_, costSorted := columns[q.Sort]
 	var sel *bun.SelectQuery
-	counted := false                      // the page's rows lead with the total (countedPageSelect)
+	counted := false                      // the page's rows lead with the total (pageSelect)
 	var withCosts func() *bun.SelectQuery // every candidate with its costs, to filter or sort on them
 	if costFiltered || costSorted {
 		where, whereArgs := "TRUE", []any(nil)
@@ -170,7 +170,7 @@ func (s *Entities) QueryBuilder(ctx context.Context, q QueryBuilderQuery) ([]Que
 		// The page as Search finds it (relation conditions tested lazily,
 		// in page order, unless the page counts its matches), then the
 		// costs of its rows alone.
-		if sel, counted, err = s.countedPageSelect(a.OrgID, eq, "e.*", orderBy); err != nil {
+		if sel, counted, err = s.pageSelect(a.OrgID, eq, "e.*", orderBy); err != nil {
 			return nil, 0, err
 		}
 		if costArgs != nil {
