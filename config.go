@@ -30,6 +30,8 @@ type config struct {
 	LogLevel        slog.Level
 	// PprofAddr, when set, serves net/http/pprof there (keep it on loopback).
 	PprofAddr string
+	// GqlgenOnly turns off the GraphQL fast path for catalog reads.
+	GqlgenOnly bool
 }
 
 func loadConfig() (*config, error) {
@@ -54,6 +56,16 @@ func loadConfig() (*config, error) {
 	set("REQUEST_TIMEOUT", durationInto(&c.RequestTimeout))
 	set("SHUTDOWN_GRACE", durationInto(&c.ShutdownGrace))
 	set("CHANGE_RETENTION", durationInto(&c.ChangeRetention))
+	set("GRAPHQL_FAST_READS", func(s string) error {
+		switch s {
+		case "on":
+		case "off":
+			c.GqlgenOnly = true
+		default:
+			return fmt.Errorf("want on or off")
+		}
+		return nil
+	})
 	set("LOG_LEVEL", func(s string) error { return c.LogLevel.UnmarshalText([]byte(s)) })
 	return c, err
 }

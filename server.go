@@ -182,6 +182,7 @@ func newHandler(cfg *config, store *db.DB, hub *live.Hub, log *slog.Logger) http
 	h := web.New(web.Config{Logger: log, Timeout: cfg.RequestTimeout}, store, []web.Surface{
 		{Pattern: "/graphql", Handler: graph.NewHandler(store, graph.Options{
 			Logger: log, MaxDepth: cfg.MaxDepth, MaxComplexity: cfg.MaxComplexity, Hub: hub, Trace: tracing.Enabled(),
+			GqlgenOnly: cfg.GqlgenOnly,
 		}), WriteError: graph.WriteHTTPError},
 		{Pattern: "/public/v1/", Handler: rest.Catalog(store), WriteError: rest.WriteCatalogError},
 		{Pattern: "/v1/", Handler: rest.Configs(store), WriteError: rest.WriteConfigError, BodyLimit: 1 << 20},

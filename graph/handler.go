@@ -33,6 +33,9 @@ type Options struct {
 	// Trace adds OpenTelemetry spans for operations, root fields and
 	// dataloader batches (see tracing.Setup).
 	Trace bool
+	// GqlgenOnly runs every query through gqlgen's executor, turning off
+	// the fast path for catalog reads (fastpath.go; GRAPHQL_FAST_READS=off).
+	GqlgenOnly bool
 }
 
 // NewHandler returns the /graphql endpoint: POST and GET queries, and
@@ -53,7 +56,8 @@ func newServer(store *db.DB, cfg Options, post graphql.Transport) *handler.Serve
 	if cfg.MaxComplexity <= 0 {
 		cfg.MaxComplexity = 50000
 	}
-	schema := NewExecutableSchema(Config{Resolvers: &Resolver{DB: store, Hub: cfg.Hub}, Complexity: complexity()})
+	resolver := &Resolver{DB: store, Hub: cfg.Hub}
+	schema := NewExecutableSchema(Config{Resolvers: resolver, Complexity: complexity()})
 	srv := handler.New(schema)
 	srv.AddTransport(transport.Websocket{
 		KeepAlivePingInterval: 15 * time.Second,
@@ -71,6 +75,10 @@ func newServer(store *db.DB, cfg Options, post graphql.Transport) *handler.Serve
 	srv.Use(subscriptionEnd{})
 	if cfg.Trace {
 		srv.Use(traced{})
+	}
+	if !cfg.GqlgenOnly {
+		// Last, so it runs inside the other extensions' interceptors.
+		srv.Use(fastReads{resolver: resolver, schema: schema.(*executableSchema), trace: cfg.Trace})
 	}
 	srv.SetErrorPresenter(presentError(cfg.Logger))
 	srv.SetRecoverFunc(func(ctx context.Context, v any) error {

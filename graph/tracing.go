@@ -50,9 +50,14 @@ func (traced) InterceptField(ctx context.Context, next graphql.Resolver) (any, e
 	if fc == nil || !fc.IsResolver || (fc.Object != "Query" && fc.Object != "Mutation" && fc.Object != "Subscription") {
 		return next(ctx)
 	}
-	ctx, end := tracing.Start(ctx, "graphql field "+fc.Object+"."+fc.Field.Name,
-		attribute.String("graphql.field.path", fc.Path().String()))
+	ctx, end := rootFieldSpan(ctx, fc)
 	res, err := next(ctx)
 	end(err)
 	return res, err
+}
+
+// rootFieldSpan starts the span of root field fc, whose context ctx holds.
+func rootFieldSpan(ctx context.Context, fc *graphql.FieldContext) (context.Context, func(error)) {
+	return tracing.Start(ctx, "graphql field "+fc.Object+"."+fc.Field.Name,
+		attribute.String("graphql.field.path", fc.Path().String()))
 }

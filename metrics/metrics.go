@@ -45,6 +45,10 @@ var (
 		Help:    "Keys per dataloader batch or prefetch, by loader.",
 		Buckets: []float64{1, 2, 5, 10, 20, 50, 100, 200, 500, 1000},
 	}, []string{"loader"})
+	fastReads = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "cartograph_graphql_fast_reads_total",
+		Help: "GraphQL queries by what the fast path for catalog reads did: answered, declined (gqlgen ran it) or rerun (gqlgen ran it again after an error).",
+	}, []string{"result"})
 	subscriptions = prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "cartograph_graphql_active_subscriptions",
 		Help: "GraphQL subscriptions open now on this process.",
@@ -52,7 +56,7 @@ var (
 )
 
 func init() {
-	Registry.MustRegister(requests, duration, statements, operations, gqlErrors, batches, subscriptions,
+	Registry.MustRegister(requests, duration, statements, operations, gqlErrors, batches, fastReads, subscriptions,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 }
 
@@ -82,6 +86,9 @@ func Operation(kind, name string) {
 
 // GraphQLError records a GraphQL error by its extensions.code.
 func GraphQLError(code string) { gqlErrors.WithLabelValues(code).Inc() }
+
+// FastRead counts a query by what the GraphQL fast path did with it.
+func FastRead(result string) { fastReads.WithLabelValues(result).Inc() }
 
 // Subscriptions adds delta to the open subscriptions gauge.
 func Subscriptions(delta int) { subscriptions.Add(float64(delta)) }
