@@ -9,17 +9,18 @@ type EntityParts uint16
 
 // The parts of an entity. PartCore (id, org, type, name) is always read.
 const (
-	PartCore        EntityParts = 1 << iota
-	PartDescription             // description
-	PartTags                    // tags
-	PartMetaTags                // metaTags
-	PartLinks                   // links
-	PartPermissions             // permissions
-	PartAccess                  // generalAccess
-	PartAuthors                 // origin, createdBy, lastChangedBy
-	PartTimes                   // createdAt, updatedAt
-	PartProvider                // provider, providerType, providerResourceKey/Type/AccountId, location
-	PartAttrs                   // the type-specific fields
+	PartCore         EntityParts = 1 << iota
+	PartDescription              // description
+	PartTags                     // tags
+	PartMetaTags                 // metaTags
+	PartLinks                    // links
+	PartPermissions              // permissions
+	PartAccess                   // generalAccess
+	PartAuthors                  // origin, createdBy, lastChangedBy
+	PartTimes                    // createdAt, updatedAt
+	PartProvider                 // provider
+	PartProviderKeys             // providerType, providerResourceKey/Type/AccountId, location
+	PartAttrs                    // the type-specific fields
 
 	AllParts = PartAttrs<<1 - 1
 )

@@ -89,7 +89,8 @@ var partColumns = []struct {
 	{cartograph.PartAccess, []string{"general_access"}},
 	{cartograph.PartAuthors, []string{"origin", "created_by", "last_changed_by"}},
 	{cartograph.PartTimes, []string{"created_at", "updated_at"}},
-	{cartograph.PartProvider, []string{"provider", "provider_type", "provider_resource_key", "provider_resource_type",
+	{cartograph.PartProvider, []string{"provider"}},
+	{cartograph.PartProviderKeys, []string{"provider_type", "provider_resource_key", "provider_resource_type",
 		"provider_account_id", "location"}},
 	{cartograph.PartAttrs, []string{"attrs"}},
 }
