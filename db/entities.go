@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -96,8 +97,10 @@ var partColumns = []struct {
 }
 
 // entityColumns is the select list, on table alias, that reads parts of an
-// entity: alias.* for all of them.
-func entityColumns(alias string, parts cartograph.EntityParts) string {
+// entity: alias.* for all of them. Core columns named in known are left
+// out, for a reader that knows their value (every neighbour of a hop has
+// the caller's org and the hop's type); it fills them in.
+func entityColumns(alias string, parts cartograph.EntityParts, known ...string) string {
 	if parts == 0 || parts.Has(cartograph.AllParts) {
 		return alias + ".*"
 	}
@@ -107,6 +110,9 @@ func entityColumns(alias string, parts cartograph.EntityParts) string {
 			continue
 		}
 		for _, c := range pc.columns {
+			if pc.part == cartograph.PartCore && slices.Contains(known, c) {
+				continue
+			}
 			if b.Len() > 0 {
 				b.WriteString(", ")
 			}

