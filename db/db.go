@@ -77,15 +77,17 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 }
 
 func newDB(sqldb *sql.DB, hooks []bun.QueryHook) *DB {
-	b := bun.NewDB(sqldb, pgdialect.New()).WithQueryHook(statementCounter{})
+	hooks = append([]bun.QueryHook{statementCounter{}}, hooks...)
+	b := bun.NewDB(sqldb, pgdialect.New())
 	for _, h := range hooks {
 		b = b.WithQueryHook(h)
 	}
+	rows := &rowReader{bun: b, hooks: hooks}
 	d := &DB{bun: b}
 	d.Keys = &Keys{db: b, usedEvery: lastUsedEvery}
 	d.Configs = &Configs{db: b}
-	d.Entities = &Entities{db: b}
-	d.Relations = &Relations{db: b}
+	d.Entities = &Entities{db: b, rows: rows}
+	d.Relations = &Relations{db: b, rows: rows}
 	d.Costs = &Costs{db: b}
 	d.Changes = &Changes{db: b}
 	return d

@@ -17,7 +17,8 @@ import (
 
 // Entities stores catalog entities of every type.
 type Entities struct {
-	db *bun.DB
+	db   *bun.DB
+	rows *rowReader // pages of entities
 }
 
 type entityRow struct {

@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"fmt"
+	"github.com/jackc/pgx/v5"
 	"slices"
 	"strings"
 
@@ -33,9 +34,9 @@ func (s *Entities) Search(ctx context.Context, q cartograph.EntityQuery) ([]*car
 	if err != nil {
 		return nil, 0, err
 	}
-	rows, err := sel.Rows(ctx)
+	query, err := selectQuery(sel)
 	if err != nil {
-		return nil, 0, wrap(err)
+		return nil, 0, err
 	}
 	var lead []any
 	var found int64
@@ -43,7 +44,10 @@ func (s *Entities) Search(ctx context.Context, q cartograph.EntityQuery) ([]*car
 		lead = []any{&found}
 	}
 	out := make([]*cartograph.Entity, 0, min(q.Page.Limit, 1000))
-	if err := scanEntities(rows, lead, func(e *cartograph.Entity) { out = append(out, e) }); err != nil {
+	err = s.rows.query(ctx, sel, query, nil, func(rows pgx.Rows) error {
+		return scanEntities(rows, lead, func(e *cartograph.Entity) { out = append(out, e) })
+	})
+	if err != nil {
 		return nil, 0, wrap(err)
 	}
 	if !q.Count {

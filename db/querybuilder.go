@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"fmt"
+	"github.com/jackc/pgx/v5"
 	"slices"
 	"strings"
 	"time"
@@ -178,9 +179,9 @@ func (s *Entities) QueryBuilder(ctx context.Context, q QueryBuilderQuery) ([]Que
 				Join(costLateral(q.Type), costArgs...).OrderExpr(orderBy)
 		}
 	}
-	rows, err := sel.Rows(ctx)
+	query, err := selectQuery(sel)
 	if err != nil {
-		return nil, 0, wrap(err)
+		return nil, 0, err
 	}
 	var lead []any
 	var c CostColumns
@@ -192,13 +193,15 @@ func (s *Entities) QueryBuilder(ctx context.Context, q QueryBuilderQuery) ([]Que
 		lead = append(lead, &found) // the cost columns come first, then e.*
 	}
 	out := make([]QueryBuilderItem, 0, q.Page.Limit)
-	err = scanEntities(rows, lead, func(e *cartograph.Entity) {
-		it := QueryBuilderItem{Entity: e}
-		if costArgs != nil {
-			costs := c
-			it.Costs = &costs
-		}
-		out = append(out, it)
+	err = s.rows.query(ctx, sel, query, nil, func(rows pgx.Rows) error {
+		return scanEntities(rows, lead, func(e *cartograph.Entity) {
+			it := QueryBuilderItem{Entity: e}
+			if costArgs != nil {
+				costs := c
+				it.Costs = &costs
+			}
+			out = append(out, it)
+		})
 	})
 	if err != nil {
 		return nil, 0, wrap(err)

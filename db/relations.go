@@ -11,7 +11,8 @@ import (
 
 // Relations stores the directed, labelled edges between entities.
 type Relations struct {
-	db *bun.DB
+	db   *bun.DB
+	rows *rowReader // the entities a hop reaches
 }
 
 type relationRow struct {

@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"fmt"
+	"github.com/jackc/pgx/v5"
 
 	"cartograph/cartograph"
 )
@@ -44,24 +45,23 @@ func (s *Relations) Neighbors(ctx context.Context, ids []string, h cartograph.Ho
 	if h.Type != "" {
 		known = append(known, "type")
 	}
-	rows, err := s.db.QueryContext(ctx, fmt.Sprintf(`SELECT p.id AS parent_id, n.* FROM unnest(?::uuid[]) AS p(id)
+	query := fmt.Sprintf(`SELECT p.id AS parent_id, n.* FROM unnest(?::uuid[]) AS p(id)
 		CROSS JOIN LATERAL (
 			SELECT %s FROM relations r JOIN entities e ON e.org_id = r.org_id AND e.id = r.%s
 			WHERE r.org_id = ? AND r.%s = p.id AND r.label = ?%s
-			ORDER BY e.name COLLATE "C", e.id LIMIT ? OFFSET ?) n`, entityColumns("e", parts, known...), to, from, typeCond), args...)
-	if err != nil {
-		return nil, wrap(err)
-	}
+			ORDER BY e.name COLLATE "C", e.id LIMIT ? OFFSET ?) n`, entityColumns("e", parts, known...), to, from, typeCond)
 	out := make(map[string][]*cartograph.Entity, len(ids))
 	var parent string
-	err = scanEntities(rows, []any{&parent}, func(e *cartograph.Entity) {
-		if e.OrgID == "" {
-			e.OrgID = a.OrgID
-		}
-		if e.Type == "" {
-			e.Type = h.Type
-		}
-		out[parent] = append(out[parent], e)
+	err = s.rows.query(ctx, nil, query, args, func(rows pgx.Rows) error {
+		return scanEntities(rows, []any{&parent}, func(e *cartograph.Entity) {
+			if e.OrgID == "" {
+				e.OrgID = a.OrgID
+			}
+			if e.Type == "" {
+				e.Type = h.Type
+			}
+			out[parent] = append(out[parent], e)
+		})
 	})
 	if err != nil {
 		return nil, wrap(err)
