@@ -58,11 +58,19 @@ func (s *Entities) Search(ctx context.Context, q cartograph.EntityQuery) ([]*car
 }
 
 // CountsInPage reports whether a page of q can count its matches in its own
-// statement (pageSelect): when its conditions follow relations, so
-// that a separate count would test every candidate's relations again.
+// statement (pageSelect): when its conditions follow relations, so that a
+// separate count would test every candidate's relations again, and when it
+// has no conditions at all, so that the per-type counts answer beside the
+// page rather than in a round trip of their own.
 func CountsInPage(q cartograph.EntityQuery) bool {
 	lazy, _ := relationFilters(q.Filters)
-	return len(lazy) > 0
+	return len(lazy) > 0 || unfiltered(q)
+}
+
+// unfiltered reports whether q asks for every entity of its types, whose
+// total the per-type counts give (countByType).
+func unfiltered(q cartograph.EntityQuery) bool {
+	return len(q.Filters) == 0 && strings.TrimSpace(q.SearchTerms) == ""
 }
 
 // pageTotal returns the total of a page whose statement counted its
@@ -83,9 +91,11 @@ const countedColumn = "count(*) OVER () AS total_found, "
 
 // pageSelect selects columns of the page of the org's entities that match
 // q, in the order given (over alias e). When q.Count is set and
-// CountsInPage(q), a separate count would test every candidate's relations
-// again, so the page counts its matches as it tests them: each row leads
-// with total_found (countedColumn), and counted says so.
+// CountsInPage(q), each row leads with the total, total_found, and counted
+// says so: a page with relation conditions counts its matches as it tests
+// them (countedColumn), since a separate count would test every
+// candidate's relations again; an unfiltered page reads the per-type
+// counts in a subquery.
 func (s *Entities) pageSelect(org string, q cartograph.EntityQuery, columns string, orderBy ...string) (sel *bun.SelectQuery, counted bool, err error) {
 	order := func(sel *bun.SelectQuery) *bun.SelectQuery {
 		for _, o := range orderBy {
@@ -97,11 +107,22 @@ func (s *Entities) pageSelect(org string, q cartograph.EntityQuery, columns stri
 	count := q.Count && CountsInPage(q)
 	lazy, eager := relationFilters(q.Filters)
 	if len(lazy) == 0 {
-		sel.ColumnExpr(columns).TableExpr("entities AS e").Where("e.org_id = ?", org)
+		if count {
+			// Unfiltered: the per-type counts, read beside the page rather
+			// than in a statement of their own.
+			counts, err := s.typeCounts(org, q.Types)
+			if err != nil {
+				return nil, false, err
+			}
+			sel.ColumnExpr("(?) AS total_found, "+columns, counts)
+		} else {
+			sel.ColumnExpr(columns)
+		}
+		sel.TableExpr("entities AS e").Where("e.org_id = ?", org)
 		if err := whereQuery(sel, q); err != nil {
 			return nil, false, err
 		}
-		return order(sel).Apply(paged(q.Page)), false, nil
+		return order(sel).Apply(paged(q.Page)), count, nil
 	}
 	// Relation conditions cost a subquery per candidate, so they are
 	// tested on the candidates in page order and only until the page is
@@ -294,17 +315,26 @@ func (s *Entities) Count(ctx context.Context, q cartograph.EntityQuery) (int, er
 // countByType returns how many entities the org has of those types (all
 // types when none), from the counts the entity triggers keep (migration 11).
 func (s *Entities) countByType(ctx context.Context, org string, ts []cartograph.EntityType) (int, error) {
-	types, err := typeNames(ts)
+	sel, err := s.typeCounts(org, ts)
 	if err != nil {
 		return 0, err
+	}
+	var n int
+	err = sel.Scan(ctx, &n)
+	return n, wrap(err)
+}
+
+// typeCounts selects the org's number of entities of those types.
+func (s *Entities) typeCounts(org string, ts []cartograph.EntityType) (*bun.SelectQuery, error) {
+	types, err := typeNames(ts)
+	if err != nil {
+		return nil, err
 	}
 	sel := s.db.NewSelect().TableExpr("entity_counts").ColumnExpr("coalesce(sum(n), 0)").Where("org_id = ?", org)
 	if len(types) > 0 {
 		sel.Where("type = ANY(?)", pgArray(types))
 	}
-	var n int
-	err = sel.Scan(ctx, &n)
-	return n, wrap(err)
+	return sel, nil
 }
 
 // ByIDs returns the org's entities with those ids; others are absent.

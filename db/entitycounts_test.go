@@ -81,6 +81,17 @@ func TestEntityCounts(t *testing.T) {
 			if got != q.want {
 				t.Errorf("count of %v = %d, want %d", q.types, got, q.want)
 			}
+			// A page's total, which the page's own statement reads, and
+			// pages with no row to carry it, which count apart.
+			for _, page := range []cartograph.Page{{Limit: 1}, {Limit: 2, Offset: 1}, {Limit: 1, Offset: 1000}, {Limit: 0}} {
+				_, got, err := testDB.Entities.Search(ctx, cartograph.EntityQuery{Types: q.types, Page: page, Count: true})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got != q.want {
+					t.Errorf("total of a page %+v of %v = %d, want %d", page, q.types, got, q.want)
+				}
+			}
 		}
 	}
 
