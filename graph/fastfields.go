@@ -200,28 +200,21 @@ func writeRelCount(r *fastRun, _ *fastField, obj any) error {
 }
 
 func writeMetaTags(r *fastRun, f *fastField, obj any) error {
-	tags := obj.(*cartograph.Entity).MetaTags
-	r.buf.WriteByte('[')
-	for i := range tags {
-		if i > 0 {
-			r.buf.WriteByte(',')
-		}
-		if err := r.object("MetaTag", f.Selections, &tags[i]); err != nil {
-			return err
-		}
-	}
-	r.buf.WriteByte(']')
-	return nil
+	return objectList(r, "MetaTag", f, obj.(*cartograph.Entity).MetaTags)
 }
 
 func writeLinks(r *fastRun, f *fastField, obj any) error {
-	links := obj.(*cartograph.Entity).Links
+	return objectList(r, "Link", f, obj.(*cartograph.Entity).Links)
+}
+
+// objectList writes items, objects of GraphQL type typ, as f's list.
+func objectList[T any](r *fastRun, typ string, f *fastField, items []T) error {
 	r.buf.WriteByte('[')
-	for i := range links {
+	for i := range items {
 		if i > 0 {
 			r.buf.WriteByte(',')
 		}
-		if err := r.object("Link", f.Selections, &links[i]); err != nil {
+		if err := r.object(typ, f.Selections, &items[i]); err != nil {
 			return err
 		}
 	}
