@@ -1,6 +1,9 @@
 package main
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // TestGCDefaults checks that the server's collector defaults apply only
 // where the environment does not set GOGC or GOMEMLIMIT itself.
@@ -21,6 +24,35 @@ func TestGCDefaults(t *testing.T) {
 			p, l := gcDefaults(func(k string) string { return tt.env[k] })
 			if p != tt.wantPercent || l != tt.wantLimit {
 				t.Errorf("gcDefaults = %d, %d; want %d, %d", p, l, tt.wantPercent, tt.wantLimit)
+			}
+		})
+	}
+}
+
+// TestFastReadsSetting: GRAPHQL_FAST_READS takes on (the default) or off,
+// and anything else stops the server with the variable named.
+func TestFastReadsSetting(t *testing.T) {
+	for _, tc := range []struct {
+		value      string
+		gqlgenOnly bool
+		fails      bool
+	}{
+		{"", false, false},
+		{"on", false, false},
+		{"off", true, false},
+		{"no", false, true},
+	} {
+		t.Run(tc.value, func(t *testing.T) {
+			t.Setenv("GRAPHQL_FAST_READS", tc.value)
+			c, err := loadConfig()
+			if tc.fails {
+				if err == nil || !strings.Contains(err.Error(), "GRAPHQL_FAST_READS") {
+					t.Fatalf("GRAPHQL_FAST_READS=%q: err = %v, want one naming the variable", tc.value, err)
+				}
+				return
+			}
+			if err != nil || c.GqlgenOnly != tc.gqlgenOnly {
+				t.Fatalf("GRAPHQL_FAST_READS=%q: GqlgenOnly = %v, %v; want %v", tc.value, c != nil && c.GqlgenOnly, err, tc.gqlgenOnly)
 			}
 		})
 	}
