@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 
@@ -52,7 +53,7 @@ func fieldFor(typ, name string) (fieldWriter, string, bool) {
 		}
 		return nil, "", false
 	}
-	if _, ok := fastEntityImplementors[typ]; !ok {
+	if _, ok := entityImplementors[typ]; !ok {
 		return nil, "", false
 	}
 	if rf, ok := relationFields[typ+"."+name]; ok {
@@ -64,16 +65,11 @@ func fieldFor(typ, name string) (fieldWriter, string, bool) {
 	case "links":
 		return writeLinks, "Link", true
 	}
-	s, ok := typeScalars[typ+"."+name]
+	w, ok := typeScalars[typ+"."+name]
 	if !ok {
-		s, ok = entityScalars[name]
+		w, ok = entityScalars[name]
 	}
-	if !ok {
-		return nil, "", false
-	}
-	return func(r *fastRun, _ *fastField, obj any) error {
-		return s(r, obj.(*cartograph.Entity))
-	}, "", true
+	return w, "", ok
 }
 
 // objectField is a field whose value is objects of type child.
@@ -103,8 +99,11 @@ func writeEntities(r *fastRun, f *fastField, _ any) error {
 			a["searchNameOnly"].(*bool), a["sort"].(*model.EntitySortInput), a["first"].(*int), a["offset"].(*int))
 		return err
 	})
-	if err != nil || page == nil {
-		return errFastPathDeclined
+	if err != nil {
+		return err
+	}
+	if page == nil {
+		return errFastPathDeclined // a null where the schema promises a page
 	}
 	return r.object("EntityPage", f.Selections, page)
 }
@@ -223,43 +222,33 @@ func objectList[T any](r *fastRun, typ string, f *fastField, items []T) error {
 }
 
 var metaTagFields = map[string]fieldWriter{
-	"name": func(r *fastRun, _ *fastField, o any) error {
-		return r.value(graphql.MarshalString(o.(*cartograph.MetaTag).Name))
-	},
-	"value": func(r *fastRun, _ *fastField, o any) error { return r.json(o.(*cartograph.MetaTag).Value) },
-	"type": func(r *fastRun, _ *fastField, o any) error {
-		return r.value(graphql.MarshalString(o.(*cartograph.MetaTag).Type))
-	},
+	"name":  text(func(m *cartograph.MetaTag) string { return m.Name }),
+	"value": raw(func(m *cartograph.MetaTag) json.RawMessage { return m.Value }),
+	"type":  text(func(m *cartograph.MetaTag) string { return m.Type }),
 	// createdBy is a nullable String bound to a Go string: "" is written
 	// as "", as gqlgen does.
-	"createdBy": func(r *fastRun, _ *fastField, o any) error {
-		return r.value(graphql.MarshalString(o.(*cartograph.MetaTag).CreatedBy))
-	},
+	"createdBy": text(func(m *cartograph.MetaTag) string { return m.CreatedBy }),
 }
 
 var linkFields = map[string]fieldWriter{
-	"url": func(r *fastRun, _ *fastField, o any) error {
-		return r.value(graphql.MarshalString(o.(*cartograph.Link).URL))
-	},
-	"title": func(r *fastRun, _ *fastField, o any) error {
-		return r.value(graphql.MarshalString(o.(*cartograph.Link).Title))
-	},
-	"icon": func(r *fastRun, _ *fastField, o any) error {
-		return r.value(graphql.MarshalString(o.(*cartograph.Link).Icon))
-	},
+	"url":   text(func(l *cartograph.Link) string { return l.URL }),
+	"title": text(func(l *cartograph.Link) string { return l.Title }),
+	"icon":  text(func(l *cartograph.Link) string { return l.Icon }),
 }
 
-// scalar writes one scalar field of an entity.
-type scalar func(r *fastRun, e *cartograph.Entity) error
+// The scalar writers: each reads a value from the object, a T, and writes
+// it as gqlgen writes the field's GraphQL type.
 
-func str(get func(*cartograph.Entity) string) scalar {
-	return func(r *fastRun, e *cartograph.Entity) error { return r.value(graphql.MarshalString(get(e))) }
+// text writes a String or ID.
+func text[T any](get func(T) string) fieldWriter {
+	return func(r *fastRun, _ *fastField, obj any) error { return r.value(graphql.MarshalString(get(obj.(T)))) }
 }
 
-func strList(get func(*cartograph.Entity) []string) scalar {
-	return func(r *fastRun, e *cartograph.Entity) error {
+// texts writes a [String!]!.
+func texts[T any](get func(T) []string) fieldWriter {
+	return func(r *fastRun, _ *fastField, obj any) error {
 		r.buf.WriteByte('[')
-		for i, s := range get(e) {
+		for i, s := range get(obj.(T)) {
 			if i > 0 {
 				r.buf.WriteByte(',')
 			}
@@ -270,14 +259,16 @@ func strList(get func(*cartograph.Entity) []string) scalar {
 	}
 }
 
-func jsonValue(get func(*cartograph.Entity) json.RawMessage) scalar {
-	return func(r *fastRun, e *cartograph.Entity) error { return r.json(get(e)) }
+// raw writes a JSON!.
+func raw[T any](get func(T) json.RawMessage) fieldWriter {
+	return func(r *fastRun, _ *fastField, obj any) error { return r.json(get(obj.(T))) }
 }
 
-func jsonList(get func(*cartograph.Entity) []json.RawMessage) scalar {
-	return func(r *fastRun, e *cartograph.Entity) error {
+// raws writes a [JSON!]!.
+func raws[T any](get func(T) []json.RawMessage) fieldWriter {
+	return func(r *fastRun, _ *fastField, obj any) error {
 		r.buf.WriteByte('[')
-		for i, v := range get(e) {
+		for i, v := range get(obj.(T)) {
 			if i > 0 {
 				r.buf.WriteByte(',')
 			}
@@ -290,8 +281,14 @@ func jsonList(get func(*cartograph.Entity) []json.RawMessage) scalar {
 	}
 }
 
-func boolean(get func(*cartograph.Entity) bool) scalar {
-	return func(r *fastRun, e *cartograph.Entity) error { return r.value(graphql.MarshalBoolean(get(e))) }
+// flag writes a Boolean!.
+func flag[T any](get func(T) bool) fieldWriter {
+	return func(r *fastRun, _ *fastField, obj any) error { return r.value(graphql.MarshalBoolean(get(obj.(T)))) }
+}
+
+// instant writes a DateTime!.
+func instant[T any](get func(T) time.Time) fieldWriter {
+	return func(r *fastRun, _ *fastField, obj any) error { return r.value(graphql.MarshalTime(get(obj.(T)))) }
 }
 
 // json writes a JSON! value; a nil one is a null gqlgen reports.
@@ -302,77 +299,72 @@ func (r *fastRun) json(v json.RawMessage) error {
 	return r.value(model.MarshalRawJSON(v))
 }
 
-// entityScalars are the Entity interface's scalar fields.
-var entityScalars = map[string]scalar{
-	"id":    func(r *fastRun, e *cartograph.Entity) error { return r.value(graphql.MarshalID(e.ID)) },
-	"orgId": str(func(e *cartograph.Entity) string { return e.OrgID }),
-	"type": str(func(e *cartograph.Entity) string {
-		if !e.Type.Valid() {
-			return "" // as the generated enum map does for a value it lacks
-		}
-		return strings.ToUpper(string(e.Type))
-	}),
-	"name":          str(func(e *cartograph.Entity) string { return e.Name }),
-	"description":   str(func(e *cartograph.Entity) string { return e.Description }),
-	"tags":          strList(func(e *cartograph.Entity) []string { return e.Tags }),
-	"permissions":   jsonValue(func(e *cartograph.Entity) json.RawMessage { return e.Permissions }),
-	"generalAccess": strList(func(e *cartograph.Entity) []string { return e.GeneralAccess }),
-	"origin": str(func(e *cartograph.Entity) string {
-		if e.Origin != cartograph.OriginManual && e.Origin != cartograph.OriginDiscovery {
-			return ""
-		}
-		return string(e.Origin)
-	}),
-	"createdBy":     str(func(e *cartograph.Entity) string { return e.CreatedBy }),
-	"lastChangedBy": str(func(e *cartograph.Entity) string { return e.LastChangedBy }),
-	"createdAt":     func(r *fastRun, e *cartograph.Entity) error { return r.value(graphql.MarshalTime(e.CreatedAt)) },
-	"updatedAt":     func(r *fastRun, e *cartograph.Entity) error { return r.value(graphql.MarshalTime(e.UpdatedAt)) },
+// entity reads an entity's field.
+type entity = *cartograph.Entity
+
+// entityScalars are the Entity interface's scalar fields. Enums are named
+// by the generated code's own maps.
+var entityScalars = map[string]fieldWriter{
+	"id":            text(func(e entity) string { return e.ID }),
+	"orgId":         text(func(e entity) string { return e.OrgID }),
+	"type":          text(func(e entity) string { return marshalNEntityType2cartographᚋcartographᚐEntityType[e.Type] }),
+	"name":          text(func(e entity) string { return e.Name }),
+	"description":   text(func(e entity) string { return e.Description }),
+	"tags":          texts(func(e entity) []string { return e.Tags }),
+	"permissions":   raw(func(e entity) json.RawMessage { return e.Permissions }),
+	"generalAccess": texts(func(e entity) []string { return e.GeneralAccess }),
+	"origin":        text(func(e entity) string { return marshalNOrigin2cartographᚋcartographᚐOrigin[e.Origin] }),
+	"createdBy":     text(func(e entity) string { return e.CreatedBy }),
+	"lastChangedBy": text(func(e entity) string { return e.LastChangedBy }),
+	"createdAt":     instant(func(e entity) time.Time { return e.CreatedAt }),
+	"updatedAt":     instant(func(e entity) time.Time { return e.UpdatedAt }),
 
 	// Provider fields, on the types whose schema has them.
-	"provider":             str(func(e *cartograph.Entity) string { return e.Provider }),
-	"providerType":         str(func(e *cartograph.Entity) string { return e.ProviderType }),
-	"providerResourceKey":  str(func(e *cartograph.Entity) string { return e.ProviderResourceKey }),
-	"providerResourceType": str(func(e *cartograph.Entity) string { return e.ProviderResourceType }),
-	"providerAccountId":    str(func(e *cartograph.Entity) string { return e.ProviderAccountID }),
-	"location":             str(func(e *cartograph.Entity) string { return e.Location }),
+	"provider":             text(func(e entity) string { return e.Provider }),
+	"providerType":         text(func(e entity) string { return e.ProviderType }),
+	"providerResourceKey":  text(func(e entity) string { return e.ProviderResourceKey }),
+	"providerResourceType": text(func(e entity) string { return e.ProviderResourceType }),
+	"providerAccountId":    text(func(e entity) string { return e.ProviderAccountID }),
+	"location":             text(func(e entity) string { return e.Location }),
 }
 
 // typeScalars are the type-specific scalar fields, by "Type.field": the
 // model's methods over the entity's attributes.
-var typeScalars = map[string]scalar{
-	"Service.lifecycle":      str(func(e *cartograph.Entity) string { return (&model.Service{Entity: e}).Lifecycle() }),
-	"Service.languages":      strList(func(e *cartograph.Entity) []string { return (&model.Service{Entity: e}).Languages() }),
-	"Service.repositoryPath": str(func(e *cartograph.Entity) string { return (&model.Service{Entity: e}).RepositoryPath() }),
+var typeScalars = map[string]fieldWriter{
+	"Service.lifecycle":      text(func(e entity) string { return (&model.Service{Entity: e}).Lifecycle() }),
+	"Service.languages":      texts(func(e entity) []string { return (&model.Service{Entity: e}).Languages() }),
+	"Service.repositoryPath": text(func(e entity) string { return (&model.Service{Entity: e}).RepositoryPath() }),
 
-	"Resource.details":     jsonValue(func(e *cartograph.Entity) json.RawMessage { return (&model.Resource{Entity: e}).Details() }),
-	"Resource.deepLinkUrl": str(func(e *cartograph.Entity) string { return (&model.Resource{Entity: e}).DeepLinkURL() }),
+	"Resource.details":     raw(func(e entity) json.RawMessage { return (&model.Resource{Entity: e}).Details() }),
+	"Resource.deepLinkUrl": text(func(e entity) string { return (&model.Resource{Entity: e}).DeepLinkURL() }),
 
-	"Library.requirements":   str(func(e *cartograph.Entity) string { return (&model.Library{Entity: e}).Requirements() }),
-	"Library.packageName":    str(func(e *cartograph.Entity) string { return (&model.Library{Entity: e}).PackageName() }),
-	"Library.packageManager": str(func(e *cartograph.Entity) string { return (&model.Library{Entity: e}).PackageManager() }),
-	"Library.packageLabel":   str(func(e *cartograph.Entity) string { return (&model.Library{Entity: e}).PackageLabel() }),
+	"Library.requirements":   text(func(e entity) string { return (&model.Library{Entity: e}).Requirements() }),
+	"Library.packageName":    text(func(e entity) string { return (&model.Library{Entity: e}).PackageName() }),
+	"Library.packageManager": text(func(e entity) string { return (&model.Library{Entity: e}).PackageManager() }),
+	"Library.packageLabel":   text(func(e entity) string { return (&model.Library{Entity: e}).PackageLabel() }),
 
-	"Repository.url":          str(func(e *cartograph.Entity) string { return (&model.Repository{Entity: e}).URL() }),
-	"Repository.contributors": jsonList(func(e *cartograph.Entity) []json.RawMessage { return (&model.Repository{Entity: e}).Contributors() }),
-	"Repository.languages":    jsonList(func(e *cartograph.Entity) []json.RawMessage { return (&model.Repository{Entity: e}).Languages() }),
-	"Repository.release":      jsonValue(func(e *cartograph.Entity) json.RawMessage { return (&model.Repository{Entity: e}).Release() }),
-	"Repository.details":      jsonValue(func(e *cartograph.Entity) json.RawMessage { return (&model.Repository{Entity: e}).Details() }),
+	"Repository.url":          text(func(e entity) string { return (&model.Repository{Entity: e}).URL() }),
+	"Repository.contributors": raws(func(e entity) []json.RawMessage { return (&model.Repository{Entity: e}).Contributors() }),
+	"Repository.languages":    raws(func(e entity) []json.RawMessage { return (&model.Repository{Entity: e}).Languages() }),
+	"Repository.release":      raw(func(e entity) json.RawMessage { return (&model.Repository{Entity: e}).Release() }),
+	"Repository.details":      raw(func(e entity) json.RawMessage { return (&model.Repository{Entity: e}).Details() }),
 
-	"Manifest.repoPath": str(func(e *cartograph.Entity) string { return (&model.Manifest{Entity: e}).RepoPath() }),
-	"Manifest.totalDependencies": func(r *fastRun, e *cartograph.Entity) error {
+	"Manifest.repoPath": text(func(e entity) string { return (&model.Manifest{Entity: e}).RepoPath() }),
+	"Manifest.totalDependencies": func(r *fastRun, _ *fastField, obj any) error {
 		// Float marshals through a context marshaler, which refuses NaN
 		// and infinities: gqlgen's error to report.
-		return graphql.MarshalFloatContext((&model.Manifest{Entity: e}).TotalDependencies()).MarshalGQLContext(r.ctx, &r.buf)
+		n := (&model.Manifest{Entity: obj.(entity)}).TotalDependencies()
+		return graphql.MarshalFloatContext(n).MarshalGQLContext(r.ctx, &r.buf)
 	},
 
-	"Person.email":       str(func(e *cartograph.Entity) string { return (&model.Person{Entity: e}).Email() }),
-	"Person.isActive":    boolean(func(e *cartograph.Entity) bool { return (&model.Person{Entity: e}).IsActive() }),
-	"Person.userId":      str(func(e *cartograph.Entity) string { return (&model.Person{Entity: e}).UserID() }),
-	"Person.externalId":  str(func(e *cartograph.Entity) string { return (&model.Person{Entity: e}).ExternalID() }),
-	"Person.familyName":  str(func(e *cartograph.Entity) string { return (&model.Person{Entity: e}).FamilyName() }),
-	"Person.givenName":   str(func(e *cartograph.Entity) string { return (&model.Person{Entity: e}).GivenName() }),
-	"Person.photoUrl":    str(func(e *cartograph.Entity) string { return (&model.Person{Entity: e}).PhotoURL() }),
-	"Person.provisioned": boolean(func(e *cartograph.Entity) bool { return (&model.Person{Entity: e}).Provisioned() }),
+	"Person.email":       text(func(e entity) string { return (&model.Person{Entity: e}).Email() }),
+	"Person.isActive":    flag(func(e entity) bool { return (&model.Person{Entity: e}).IsActive() }),
+	"Person.userId":      text(func(e entity) string { return (&model.Person{Entity: e}).UserID() }),
+	"Person.externalId":  text(func(e entity) string { return (&model.Person{Entity: e}).ExternalID() }),
+	"Person.familyName":  text(func(e entity) string { return (&model.Person{Entity: e}).FamilyName() }),
+	"Person.givenName":   text(func(e entity) string { return (&model.Person{Entity: e}).GivenName() }),
+	"Person.photoUrl":    text(func(e entity) string { return (&model.Person{Entity: e}).PhotoURL() }),
+	"Person.provisioned": flag(func(e entity) bool { return (&model.Person{Entity: e}).Provisioned() }),
 
-	"Base.details": jsonValue(func(e *cartograph.Entity) json.RawMessage { return (&model.Base{Entity: e}).Details() }),
+	"Base.details": raw(func(e entity) json.RawMessage { return (&model.Base{Entity: e}).Details() }),
 }

@@ -35,8 +35,7 @@ import (
 // errors are reported exactly as before. Reads are side-effect free, and the
 // second run finds the loaders' cache warm.
 type fastReads struct {
-	resolver *Resolver
-	schema   *executableSchema
+	schema *executableSchema // its resolvers, and the generated code's argument coercion
 	// trace starts a span per root field, as the traced extension does.
 	trace bool
 }
@@ -46,8 +45,7 @@ var (
 	_ graphql.OperationInterceptor = fastReads{}
 	_ graphql.ResponseInterceptor  = fastReads{}
 
-	errFastPathDeclined    = errors.New("graph: not for the fast path")
-	fastEntityImplementors = entityImplementors()
+	errFastPathDeclined = errors.New("graph: not for the fast path")
 )
 
 // fastReadsKey holds, in an operation's context, whether it was answered.
@@ -72,7 +70,7 @@ func (f fastReads) InterceptResponse(ctx context.Context, next graphql.ResponseH
 	if *answered {
 		return nil // a query has one response; the first call gave it
 	}
-	run := &fastRun{ctx: ctx, oc: oc, res: f.resolver, trace: f.trace, plans: map[planKey]*fastPlan{}}
+	run := &fastRun{ctx: ctx, oc: oc, res: f.schema.Resolvers, trace: f.trace, plans: map[planKey]*fastPlan{}}
 	if !run.plan("Query", oc.Operation.SelectionSet) {
 		metrics.FastRead("declined")
 		return next(ctx)
@@ -92,7 +90,7 @@ type fastRun struct {
 	ctx   context.Context
 	oc    *graphql.OperationContext
 	ec    *executionContext
-	res   *Resolver
+	res   ResolverRoot
 	trace bool
 	plans map[planKey]*fastPlan
 	buf   bytes.Buffer
@@ -119,8 +117,6 @@ type fastPlan struct{ fields []fastField }
 type fastField struct {
 	graphql.CollectedField
 	write fieldWriter
-	// child is the GraphQL type of the field's objects ("" for scalars).
-	child string
 	// args are the field's coerced arguments, computed at its first use:
 	// they are the same for every object of the plan.
 	args map[string]any
@@ -147,7 +143,7 @@ func (r *fastRun) plan(typ string, sel ast.SelectionSet) bool {
 		if !ok {
 			return false
 		}
-		p.fields = append(p.fields, fastField{CollectedField: cf, write: w, child: child})
+		p.fields = append(p.fields, fastField{CollectedField: cf, write: w})
 		if child == "" {
 			continue
 		}
@@ -251,33 +247,37 @@ func (r *fastRun) entityList(sel ast.SelectionSet, es []*cartograph.Entity) erro
 	return nil
 }
 
-// implementors is what an object of GraphQL type typ satisfies in
-// CollectFields, as the generated code has it: an entity type also
-// satisfies Entity.
+// entityTypeNames are the GraphQL object types of the Entity interface.
+var entityTypeNames = func() []string {
+	out := make([]string, len(cartograph.EntityTypes))
+	for i, t := range cartograph.EntityTypes {
+		out[i] = model.TypeName(t)
+	}
+	return out
+}()
+
+// entityImplementors is what an object of each entity type satisfies in
+// CollectFields, as the generated code has it: its type and Entity.
+var entityImplementors = func() map[string][]string {
+	out := map[string][]string{}
+	for _, name := range entityTypeNames {
+		out[name] = []string{name, "Entity"}
+	}
+	return out
+}()
+
+// implementors is what an object of GraphQL type typ satisfies.
 func implementors(typ string) []string {
-	if s, ok := fastEntityImplementors[typ]; ok {
+	if s, ok := entityImplementors[typ]; ok {
 		return s
 	}
 	return []string{typ}
 }
 
-func entityImplementors() map[string][]string {
-	out := map[string][]string{}
-	for _, t := range cartograph.EntityTypes {
-		name := model.TypeName(t)
-		out[name] = []string{name, "Entity"}
-	}
-	return out
-}
-
 // concrete lists the object types a field of type typ may hold.
 func concrete(typ string) []string {
-	if typ != "Entity" {
-		return []string{typ}
+	if typ == "Entity" {
+		return entityTypeNames
 	}
-	out := make([]string, 0, len(cartograph.EntityTypes))
-	for _, t := range cartograph.EntityTypes {
-		out = append(out, model.TypeName(t))
-	}
-	return out
+	return []string{typ}
 }

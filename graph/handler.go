@@ -56,8 +56,7 @@ func newServer(store *db.DB, cfg Options, post graphql.Transport) *handler.Serve
 	if cfg.MaxComplexity <= 0 {
 		cfg.MaxComplexity = 50000
 	}
-	resolver := &Resolver{DB: store, Hub: cfg.Hub}
-	schema := NewExecutableSchema(Config{Resolvers: resolver, Complexity: complexity()})
+	schema := NewExecutableSchema(Config{Resolvers: &Resolver{DB: store, Hub: cfg.Hub}, Complexity: complexity()})
 	srv := handler.New(schema)
 	srv.AddTransport(transport.Websocket{
 		KeepAlivePingInterval: 15 * time.Second,
@@ -78,7 +77,7 @@ func newServer(store *db.DB, cfg Options, post graphql.Transport) *handler.Serve
 	}
 	if !cfg.GqlgenOnly {
 		// Last, so it runs inside the other extensions' interceptors.
-		srv.Use(fastReads{resolver: resolver, schema: schema.(*executableSchema), trace: cfg.Trace})
+		srv.Use(fastReads{schema: schema.(*executableSchema), trace: cfg.Trace})
 	}
 	srv.SetErrorPresenter(presentError(cfg.Logger))
 	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
