@@ -3,10 +3,10 @@ package db
 import (
 	"context"
 	"fmt"
-	"github.com/jackc/pgx/v5"
 	"slices"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/uptrace/bun"
 
 	"cartograph/cartograph"
@@ -34,17 +34,13 @@ func (s *Entities) Search(ctx context.Context, q cartograph.EntityQuery) ([]*car
 	if err != nil {
 		return nil, 0, err
 	}
-	query, err := selectQuery(sel)
-	if err != nil {
-		return nil, 0, err
-	}
 	var lead []any
 	var found int64
 	if counted {
 		lead = []any{&found}
 	}
 	out := make([]*cartograph.Entity, 0, min(q.Page.Limit, 1000))
-	err = s.rows.query(ctx, sel, query, nil, func(rows pgx.Rows) error {
+	err = s.rows.selectRows(ctx, sel, func(rows pgx.Rows) error {
 		return scanEntities(rows, lead, func(e *cartograph.Entity) { out = append(out, e) })
 	})
 	if err != nil {

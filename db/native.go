@@ -26,15 +26,27 @@ type rowReader struct {
 	hooks []bun.QueryHook
 }
 
-// query runs a statement and calls scan with its rows, which it closes. The
-// hooks see it as bun shows them its own: a bun query as iquery (template
-// is then the formatted query), raw SQL as its template and args.
-func (r *rowReader) query(ctx context.Context, iquery bun.Query, template string, args []any, scan func(pgx.Rows) error) (err error) {
-	query := template
-	if iquery == nil {
-		query = r.bun.QueryGen().FormatQuery(template, args...)
+// selectRows runs a bun select and calls scan with its rows.
+func (r *rowReader) selectRows(ctx context.Context, sel *bun.SelectQuery, scan func(pgx.Rows) error) error {
+	query, err := sel.AppendQuery(r.bun.QueryGen(), nil)
+	if err != nil {
+		return err
 	}
-	event := &bun.QueryEvent{DB: r.bun, IQuery: iquery, Query: query, QueryTemplate: template, QueryArgs: args, StartTime: time.Now()}
+	// As bun shows the hooks its own selects: the query, formatted.
+	return r.run(ctx, &bun.QueryEvent{DB: r.bun, IQuery: sel, Query: string(query), QueryTemplate: string(query)}, scan)
+}
+
+// rawRows runs SQL with ? placeholders, formatted with args by bun, and
+// calls scan with its rows.
+func (r *rowReader) rawRows(ctx context.Context, template string, args []any, scan func(pgx.Rows) error) error {
+	query := r.bun.QueryGen().FormatQuery(template, args...)
+	return r.run(ctx, &bun.QueryEvent{DB: r.bun, Query: query, QueryTemplate: template, QueryArgs: args}, scan)
+}
+
+// run runs event's query between the hooks and calls scan with its rows,
+// which it closes.
+func (r *rowReader) run(ctx context.Context, event *bun.QueryEvent, scan func(pgx.Rows) error) (err error) {
+	event.StartTime = time.Now()
 	for _, h := range r.hooks {
 		ctx = h.BeforeQuery(ctx, event)
 	}
@@ -54,21 +66,11 @@ func (r *rowReader) query(ctx context.Context, iquery bun.Query, template string
 		if !ok {
 			return fmt.Errorf("db: a pgx connection was expected, not %T", dc)
 		}
-		rows, err := c.Conn().Query(ctx, query)
+		rows, err := c.Conn().Query(ctx, event.Query)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
-		if err := scan(rows); err != nil {
-			return err
-		}
-		rows.Close()
-		return rows.Err()
+		return scan(rows) // scanEntities ends with rows.Err()
 	})
-}
-
-// selectQuery formats a bun select for query.
-func selectQuery(sel *bun.SelectQuery) (string, error) {
-	b, err := sel.AppendQuery(sel.DB().QueryGen(), nil)
-	return string(b), err
 }

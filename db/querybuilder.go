@@ -3,11 +3,11 @@ package db
 import (
 	"context"
 	"fmt"
-	"github.com/jackc/pgx/v5"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/uptrace/bun"
 
 	"cartograph/cartograph"
@@ -179,10 +179,6 @@ func (s *Entities) QueryBuilder(ctx context.Context, q QueryBuilderQuery) ([]Que
 				Join(costLateral(q.Type), costArgs...).OrderExpr(orderBy)
 		}
 	}
-	query, err := selectQuery(sel)
-	if err != nil {
-		return nil, 0, err
-	}
 	var lead []any
 	var c CostColumns
 	var found int64
@@ -193,7 +189,7 @@ func (s *Entities) QueryBuilder(ctx context.Context, q QueryBuilderQuery) ([]Que
 		lead = append(lead, &found) // the cost columns come first, then e.*
 	}
 	out := make([]QueryBuilderItem, 0, q.Page.Limit)
-	err = s.rows.query(ctx, sel, query, nil, func(rows pgx.Rows) error {
+	err = s.rows.selectRows(ctx, sel, func(rows pgx.Rows) error {
 		return scanEntities(rows, lead, func(e *cartograph.Entity) {
 			it := QueryBuilderItem{Entity: e}
 			if costArgs != nil {

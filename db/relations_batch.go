@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"fmt"
+
 	"github.com/jackc/pgx/v5"
 
 	"cartograph/cartograph"
@@ -52,7 +53,7 @@ func (s *Relations) Neighbors(ctx context.Context, ids []string, h cartograph.Ho
 			ORDER BY e.name COLLATE "C", e.id LIMIT ? OFFSET ?) n`, entityColumns("e", parts, known...), to, from, typeCond)
 	out := make(map[string][]*cartograph.Entity, len(ids))
 	var parent string
-	err = s.rows.query(ctx, nil, query, args, func(rows pgx.Rows) error {
+	err = s.rows.rawRows(ctx, query, args, func(rows pgx.Rows) error {
 		return scanEntities(rows, []any{&parent}, func(e *cartograph.Entity) {
 			if e.OrgID == "" {
 				e.OrgID = a.OrgID
