@@ -2,19 +2,18 @@ package db
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
@@ -206,7 +205,7 @@ func newLines(r io.Reader) *lines {
 func (l *lines) next() ([]byte, bool) {
 	for l.sc.Scan() {
 		l.n++
-		if len(strings.TrimSpace(l.sc.Text())) > 0 {
+		if len(bytes.TrimSpace(l.sc.Bytes())) > 0 {
 			return l.sc.Bytes(), true
 		}
 	}
@@ -230,6 +229,20 @@ func (l *lines) fail(err error) error {
 func copyInto(ctx context.Context, conn bun.Conn, table string, columns []string, in *lines, next func() ([]any, error)) error {
 	err := copyRows(ctx, conn, table, columns, pgx.CopyFromFunc(next))
 	if err != nil && in.err != nil {
+		return in.err
+	}
+	return err
+}
+
+// copyBinary COPYs the rows next writes into table on the import's
+// connection (so inside its transaction), as copyInto does.
+func copyBinary(ctx context.Context, conn bun.Conn, in *lines, table string, columns []string, next func(*binaryCopy) (bool, error)) error {
+	sql := fmt.Sprintf("COPY %s (%s) FROM STDIN (FORMAT binary)", pgx.Identifier{table}.Sanitize(), strings.Join(columns, ", "))
+	err := conn.Raw(func(dc any) error {
+		_, err := dc.(*stdlib.Conn).Conn().PgConn().CopyFrom(ctx, newCopyStream(next), sql)
+		return err
+	})
+	if err != nil && in != nil && in.err != nil {
 		return in.err
 	}
 	return err
@@ -407,9 +420,13 @@ func stageCosts(ctx context.Context, tx bun.Tx, conn bun.Conn, org string, r io.
 	}
 	in := newLines(r)
 	err := copyInto(ctx, conn, "import_costs", []string{"line", "resource_id", "date", "operation", "cost"}, in,
-		costSource(in, types, counts, func(c cartograph.Cost) ([]any, error) {
+		func() ([]any, error) {
+			c, ok, err := nextCost(in, types, counts)
+			if !ok || err != nil {
+				return nil, err
+			}
 			return []any{in.n, c.ResourceID, c.Date, c.Operation, c.Cost}, nil
-		}))
+		})
 	if err != nil {
 		return err
 	}
@@ -442,16 +459,22 @@ func copyCosts(ctx context.Context, tx bun.Tx, conn bun.Conn, org string, r io.R
 	}
 	in := newLines(r)
 	copied := 0
-	err := copyInto(ctx, conn, "costs", []string{"org_id", "resource_id", "date", "operation", "cost"}, in,
-		costSource(in, types, counts, func(c cartograph.Cost) ([]any, error) {
-			cost, err := tenThousandths(c.Cost)
-			if err != nil {
-				return nil, err
-			}
-			copied++
-			totals.cost(c, cost)
-			return costValues(org, c, cost)
-		}))
+	err := copyBinary(ctx, conn, in, "costs", []string{"org_id", "resource_id", "date", "operation", "cost"}, func(b *binaryCopy) (bool, error) {
+		c, ok, err := nextCost(in, types, counts)
+		if !ok || err != nil {
+			return false, err
+		}
+		cost, err := tenThousandths(c.Cost)
+		if err == nil {
+			err = costRow(b, org, c, cost)
+		}
+		if err != nil {
+			return false, in.fail(cartograph.Errorf(cartograph.Invalid, "%v", err))
+		}
+		copied++
+		totals.cost(c, cost)
+		return true, nil
+	})
 	if isUniqueViolation(err, "") {
 		totals.reset()
 		_, err = tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT import_costs")
@@ -467,47 +490,43 @@ func copyCosts(ctx context.Context, tx bun.Tx, conn bun.Conn, org string, r io.R
 	return true, nil
 }
 
-// costSource feeds COPY the cost lines of imported resources, each made a
-// row by row; lines of other ids count as skipped, and a line that is not
-// a valid cost, or that row refuses, stops the import.
-func costSource(in *lines, types map[string]cartograph.EntityType, counts *ImportCounts,
-	row func(cartograph.Cost) ([]any, error),
-) func() ([]any, error) {
-	return func() ([]any, error) {
-		for {
-			line, ok := in.next()
-			if !ok {
-				return nil, in.sc.Err()
-			}
-			c, err := cartograph.ParseCostRow(line)
-			if err == nil && types[c.ResourceID] != cartograph.Resource {
-				counts.SkippedCosts++
-				continue
-			}
-			var values []any
-			if err == nil {
-				values, err = row(c)
-			}
-			if err != nil {
-				return nil, in.fail(cartograph.Errorf(cartograph.Invalid, "%v", err))
-			}
-			return values, nil
+// nextCost reads the next cost line of an imported resource; lines of
+// other ids count as skipped, and a line that is not a valid cost stops
+// the import. It reports false at the end of the file.
+func nextCost(in *lines, types map[string]cartograph.EntityType, counts *ImportCounts) (cartograph.Cost, bool, error) {
+	for {
+		line, ok := in.next()
+		if !ok {
+			return cartograph.Cost{}, false, in.sc.Err()
 		}
+		c, err := cartograph.ParseCostRow(line)
+		if err != nil {
+			return c, false, in.fail(cartograph.Errorf(cartograph.Invalid, "%v", err))
+		}
+		if types[c.ResourceID] != cartograph.Resource {
+			counts.SkippedCosts++
+			continue
+		}
+		return c, true, nil
 	}
 }
 
-// costValues is a cost row as COPY's binary format takes it: typed values,
-// which pgx encodes without parsing text. cost is c.Cost in 1/10000ths.
-func costValues(org string, c cartograph.Cost, cost int64) ([]any, error) {
-	id, err := uuidValue(c.ResourceID)
+// costRow appends a cost row in COPY's binary format, typed, so the
+// database parses no text. cost is c.Cost in 1/10000ths.
+func costRow(b *binaryCopy, org string, c cartograph.Cost, cost int64) error {
+	date, err := cartograph.ParseDate(c.Date)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	date, err := dateValue(c.Date)
-	if err != nil {
-		return nil, err
+	b.row(5)
+	b.text(org)
+	if err := b.uuid(c.ResourceID); err != nil {
+		return err
 	}
-	return []any{org, id, date, c.Operation, costValue(cost)}, nil
+	b.date(date)
+	b.text(c.Operation)
+	b.numeric4(cost)
+	return nil
 }
 
 // tenThousandths reads a cost as ParseCostRow writes it, with exactly four
@@ -518,21 +537,6 @@ func tenThousandths(cost string) (int64, error) {
 		return 0, fmt.Errorf("cost %q has not 4 decimal places", cost)
 	}
 	return strconv.ParseInt(whole+frac, 10, 64)
-}
-
-// uuidValue, dateValue and costValue are COPY values of those types.
-func uuidValue(s string) (pgtype.UUID, error) {
-	var id pgtype.UUID
-	return id, id.Scan(s)
-}
-
-func dateValue(s string) (pgtype.Date, error) {
-	t, err := cartograph.ParseDate(s)
-	return pgtype.Date{Time: t, Valid: err == nil}, err
-}
-
-func costValue(tenThousandths int64) pgtype.Numeric {
-	return pgtype.Numeric{Int: big.NewInt(tenThousandths), Exp: -4, Valid: true}
 }
 
 // insertStaged moves staged relations or costs into the catalog and returns

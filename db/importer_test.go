@@ -269,3 +269,54 @@ func TestImportServiceTotals(t *testing.T) {
 		}
 	}
 }
+
+// TestImportCostValues reads back costs the import wrote in COPY's binary
+// format: zero, signs, every place of numeric(14,4), dates on both sides of
+// 2000-01-01 (PostgreSQL's day 0), and the service total summed from them.
+func TestImportCostValues(t *testing.T) {
+	ctx := dbtest.As(context.Background(), uniqueOrg("importvalues"), cartograph.ScopeWrite, cartograph.RoleUser)
+	id := func(n int) string { return fmt.Sprintf("61000000-0000-4000-8000-%012d", n) }
+	costs := []struct{ date, cost, want string }{
+		{"1999-12-31", "0.0001", "0.0001"},
+		{"2000-01-01", "0.25", "0.2500"},
+		{"2026-02-03", "0", "0.0000"},
+		{"2000-01-02", "-1.5", "-1.5000"},
+		{"2024-02-29", "9999999999.9999", "9999999999.9999"},
+		{"2026-01-31", "12345678.9", "12345678.9000"},
+		{"2026-02-01", "10000", "10000.0000"},
+		{"2026-02-02", "100000000.0001", "100000000.0001"},
+		{"2101-07-04", "-0.0765", "-0.0765"},
+	}
+	svc, env := id(100), id(101)
+	ents := fmt.Sprintf(`{"id":%q,"type":"service","name":"s"}`+"\n"+`{"id":%q,"type":"environment","name":"e"}`+"\n", svc, env)
+	rels := fmt.Sprintf(`{"sourceEntityId":%q,"label":"has_environment","targetEntityId":%q}`+"\n", svc, env)
+	var lines strings.Builder
+	ids := make([]string, len(costs))
+	for i, c := range costs {
+		ids[i] = id(i)
+		ents += fmt.Sprintf(`{"id":%q,"type":"resource","name":"r%d","provider":"AWS","providerResourceKey":"arn:v%d","providerResourceType":"AWS:EC2:Instance"}`+"\n", ids[i], i, i)
+		rels += fmt.Sprintf(`{"sourceEntityId":%q,"label":"contains","targetEntityId":%q}`+"\n", env, ids[i])
+		fmt.Fprintf(&lines, `{"catalogResourceId":%q,"date":%q,"operation":"TOTAL","cost":%s}`+"\n", ids[i], c.date, c.cost)
+	}
+	if _, err := testDB.Import(ctx, db.ImportSource{Entities: strings.NewReader(ents), Relations: strings.NewReader(rels),
+		Costs: strings.NewReader(lines.String())}); err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range costs {
+		// Asked for that day alone: a date written off by one reads 0.
+		got, err := testDB.Costs.Rollups(ctx, db.CostRequest{Type: cartograph.Resource, From: c.date, To: c.date}, ids[i:i+1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := got[ids[i]]; r == nil || r.Total != c.want {
+			t.Errorf("cost %s on %s read back as %+v; want %s", c.cost, c.date, r, c.want)
+		}
+	}
+	totals, err := testDB.Costs.Rollups(ctx, db.CostRequest{Type: cartograph.Service, From: "1999-01-01", To: "2199-01-01", TotalOnly: true}, []string{svc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "10112355677.5736"; totals[svc] == nil || totals[svc].Total != want {
+		t.Errorf("service total %+v; want %s", totals[svc], want)
+	}
+}

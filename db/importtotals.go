@@ -2,9 +2,9 @@ package db
 
 import (
 	"context"
+	"maps"
 	"slices"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/uptrace/bun"
 
 	"cartograph/cartograph"
@@ -77,20 +77,27 @@ func (t *serviceTotals) resolve() {
 // copyTo writes the sums into service_costs and returns how many services
 // they cover.
 func (t *serviceTotals) copyTo(ctx context.Context, conn bun.Conn, org string) (int, error) {
-	rows := make([][]any, 0, len(t.sums))
+	keys := slices.Collect(maps.Keys(t.sums))
 	services := map[string]bool{}
-	for k, v := range t.sums {
-		id, err := uuidValue(k.service)
-		if err != nil {
-			return 0, err
+	err := copyBinary(ctx, conn, nil, "service_costs", []string{"org_id", "service_id", "date", "cost"}, func(b *binaryCopy) (bool, error) {
+		if len(keys) == 0 {
+			return false, nil
 		}
-		date, err := dateValue(k.date)
+		k := keys[0]
+		keys = keys[1:]
+		date, err := cartograph.ParseDate(k.date)
 		if err != nil {
-			return 0, err
+			return false, err
 		}
-		rows = append(rows, []any{org, id, date, costValue(v)})
+		b.row(4)
+		b.text(org)
+		if err := b.uuid(k.service); err != nil {
+			return false, err
+		}
+		b.date(date)
+		b.numeric4(t.sums[k])
 		services[k.service] = true
-	}
-	err := copyRows(ctx, conn, "service_costs", []string{"org_id", "service_id", "date", "cost"}, pgx.CopyFromRows(rows))
+		return true, nil
+	})
 	return len(services), err
 }
