@@ -320,3 +320,51 @@ func TestImportCostValues(t *testing.T) {
 		t.Errorf("service total %+v; want %s", totals[svc], want)
 	}
 }
+
+// TestImportIntoAFilledOrg imports a file some of whose lines take keys the
+// org already holds, or that an earlier line took: those are skipped, the
+// rest kept, whether the file can be read twice (so the COPY straight into
+// entities is tried first, and undone) or not.
+func TestImportIntoAFilledOrg(t *testing.T) {
+	id := func(n int) string { return fmt.Sprintf("62000000-0000-4000-8000-%012d", n) }
+	for _, tc := range []struct {
+		name   string
+		reader func(string) io.Reader
+	}{
+		{"seekable", func(s string) io.Reader { return strings.NewReader(s) }},
+		{"stream", func(s string) io.Reader { return io.MultiReader(strings.NewReader(s)) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := dbtest.As(context.Background(), uniqueOrg("importagain"), cartograph.ScopeWrite, cartograph.RoleUser)
+			first := fmt.Sprintf(`{"id":%q,"type":"service","name":"a"}`, id(1))
+			if _, err := testDB.Import(ctx, db.ImportSource{Entities: tc.reader(first), Relations: tc.reader("")}); err != nil {
+				t.Fatal(err)
+			}
+			second := strings.Join([]string{
+				fmt.Sprintf(`{"id":%q,"type":"service","name":"A"}`, id(2)), // the org's "a": skipped
+				fmt.Sprintf(`{"id":%q,"type":"service","name":"c"}`, id(3)), // kept
+				fmt.Sprintf(`{"id":%q,"type":"service","name":"C"}`, id(4)), // line 2's name: skipped
+				fmt.Sprintf(`{"id":%q,"type":"service","name":"d"}`, id(1)), // the org's id: skipped
+				fmt.Sprintf(`{"id":%q,"type":"service","name":"e"}`, id(4)), // line 3 claimed no key: kept
+				`{"id":"` + id(6) + `","type":"resource","name":"r","provider":"AWS","providerResourceKey":"arn:again","providerResourceType":"AWS:S3:Bucket"}`,
+			}, "\n")
+			rels := fmt.Sprintf(`{"sourceEntityId":%q,"label":"depends_on","targetEntityId":%q}`+"\n"+
+				`{"sourceEntityId":%q,"label":"depends_on","targetEntityId":%q}`, id(3), id(4), id(2), id(3))
+			counts, err := testDB.Import(ctx, db.ImportSource{Entities: tc.reader(second), Relations: tc.reader(rels)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if counts.Entities != 3 || counts.SkippedEntities != 3 || counts.Relations != 1 || counts.SkippedRelations != 1 {
+				t.Errorf("counts = %+v; want 3 entities (3 skipped), 1 relation (1 skipped)", *counts)
+			}
+			for n, want := range map[int]string{1: "a", 3: "c", 4: "e", 6: "r"} {
+				if e, err := testDB.Entities.Get(ctx, id(n)); err != nil || e.Name != want {
+					t.Errorf("entity %d = %+v, %v; want %q", n, e, err, want)
+				}
+			}
+			if _, err := testDB.Entities.Get(ctx, id(2)); cartograph.ErrorCode(err) != cartograph.NotFound {
+				t.Errorf("entity 2, whose name the org held: %v; want not found", err)
+			}
+		})
+	}
+}
