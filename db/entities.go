@@ -50,11 +50,19 @@ type entityRow struct {
 }
 
 func (r *entityRow) entity() *cartograph.Entity {
+	e := new(cartograph.Entity)
+	r.fill(e)
+	return e
+}
+
+// fill sets e from the row. Attrs stays nil when the row has none (reading
+// a nil map is reading an empty one), sparing a map per entity read.
+func (r *entityRow) fill(e *cartograph.Entity) {
 	perm := r.Permissions
 	if len(perm) == 0 || string(perm) == "null" {
 		perm = json.RawMessage("{}")
 	}
-	e := &cartograph.Entity{
+	*e = cartograph.Entity{
 		ID: r.ID, OrgID: r.OrgID, Type: cartograph.EntityType(r.Type), Name: r.Name, Description: r.Description,
 		Tags: nonNil(r.Tags), MetaTags: nonNil(r.MetaTags), Links: nonNil(r.Links), Permissions: perm,
 		GeneralAccess: nonNil(r.GeneralAccess), Origin: cartograph.Origin(r.Origin),
@@ -63,10 +71,6 @@ func (r *entityRow) entity() *cartograph.Entity {
 		ProviderResourceType: r.ProviderResourceType, ProviderAccountID: r.ProviderAccountID, Location: r.Location,
 		Attrs: r.Attrs,
 	}
-	if e.Attrs == nil {
-		e.Attrs = map[string]json.RawMessage{}
-	}
-	return e
 }
 
 func nonNil[T any](s []T) []T {

@@ -23,19 +23,31 @@ func scanEntities(rows pgx.Rows, lead []any, each func(*cartograph.Entity)) erro
 	for _, f := range fields[len(lead):] {
 		dest = append(dest, s.dest(f.Name))
 	}
+	// Entities are allocated a slab at a time: one allocation for many
+	// small ones. A slab lives as long as any of its entities, which a
+	// request holds together anyway.
+	var slab []cartograph.Entity
 	for rows.Next() {
 		s = entityScan{} // the addresses in dest stay valid
 		if err := rows.Scan(dest...); err != nil {
 			return err
 		}
-		e, err := s.entity()
-		if err != nil {
+		if len(slab) == 0 {
+			slab = make([]cartograph.Entity, entitySlab)
+		}
+		e := &slab[0]
+		slab = slab[1:]
+		if err := s.fill(e); err != nil {
 			return err
 		}
 		each(e)
 	}
 	return rows.Err()
 }
+
+// entitySlab is how many entities scanEntities allocates at once: a page's
+// or a relation level's worth, not so many that a one-row read wastes much.
+const entitySlab = 32
 
 // entityScan is where one row's columns land: plain columns and arrays in
 // the row, JSON as its text until entity decodes it.
@@ -96,17 +108,18 @@ func (s *entityScan) dest(c string) any {
 	return nil // search_text, and whatever a later migration adds: skipped
 }
 
-// entity decodes the raw columns and builds the scanned row's entity.
-// Columns not read stay nil and leave their fields at entity()'s defaults.
-func (s *entityScan) entity() (*cartograph.Entity, error) {
+// fill decodes the raw columns and sets e from the scanned row. Columns
+// not read stay nil and leave their fields at fill's defaults.
+func (s *entityScan) fill(e *cartograph.Entity) error {
 	if err := errors.Join(decodeJSON(s.meta, &s.row.MetaTags),
 		decodeJSON(s.links, &s.row.Links), decodeJSON(s.attr, &s.row.Attrs)); err != nil {
-		return nil, err
+		return err
 	}
 	if s.perm != nil {
 		s.row.Permissions = json.RawMessage(s.perm) // pgx scanned a copy
 	}
-	return s.row.entity(), nil
+	s.row.fill(e)
+	return nil
 }
 
 // decodeJSON decodes a jsonb column, if it was read, into v.
