@@ -72,7 +72,28 @@ func (c *catalogClient) gqlWhere(t *testing.T, where string) []string {
 }
 
 func TestFilters(t *testing.T) {
-	c, _ := filterCatalog(t)
+	c, id := filterCatalog(t)
+	// A system all four services are part of: its services field takes the
+	// same where as the root, through the relation reader's statement.
+	sys := c.create(t, "system", `{"name":"sys"}`)["id"].(string)
+	for _, s := range []string{"s1", "s2", "s3", "s4"} {
+		c.must(t, 201, "POST", "/public/v1/catalog/relations", fmt.Sprintf(`{"sourceEntityId":%q,"targetEntityId":%q,"label":"part_of"}`, id[s], sys))
+	}
+	related := func(t *testing.T, where string) string {
+		var out struct {
+			Entities struct {
+				Items []struct {
+					Services struct{ Items []struct{ Name string } }
+				}
+			}
+		}
+		c.gqlData(t, `{ entities(types: [SYSTEM]) { items { ... on System { services(first: 100, where: `+where+`) { items { name } } } } } }`, &out)
+		names := []string{}
+		for _, it := range out.Entities.Items[0].Services.Items {
+			names = append(names, it.Name)
+		}
+		return strings.Join(names, ",")
+	}
 	leaf := func(col, op, value string) string {
 		return fmt.Sprintf(`{"column":%q,"operator":%q,"value":%s}`, col, op, value)
 	}
@@ -84,6 +105,7 @@ func TestFilters(t *testing.T) {
 		{"ne", leaf("name", "ne", `"s1"`), `{field: "name", ne: "s1"}`, "s2,s3,s4"},
 		{"in", leaf("name", "in", `["s1","s2"]`), `{field: "name", in: ["s1", "s2"]}`, "s1,s2"},
 		{"nin", leaf("name", "nin", `["s1","s2"]`), `{field: "name", nin: ["s1", "s2"]}`, "s3,s4"},
+		{"in, quotes and backslashes", leaf("name", "in", `["s1","a\"b\\c,{d}"]`), `{field: "name", in: ["s1", "a\"b\\c,{d}"]}`, "s1"},
 		{"ilike", leaf("name", "ilike", `"S_"`), `{field: "name", ilike: "S_"}`, "s1,s2,s3,s4"},
 		{"contains", leaf("name", "contains", `"3"`), `{field: "name", contains: "3"}`, "s3"},
 		{"startsWith", leaf("lifecycle", "startsWith", `"dep"`), `{field: "lifecycle", startsWith: "dep"}`, "s2"},
@@ -124,6 +146,9 @@ func TestFilters(t *testing.T) {
 			}
 			if got := strings.Join(c.gqlWhere(t, tc.gql), ","); got != tc.want {
 				t.Errorf("GraphQL: %s, want %s", got, tc.want)
+			}
+			if got := related(t, tc.gql); got != tc.want {
+				t.Errorf("GraphQL, a system's services: %s, want %s", got, tc.want)
 			}
 		})
 	}
