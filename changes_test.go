@@ -87,7 +87,11 @@ func TestEveryWriteLogsOneEvent(t *testing.T) {
 		}, []want{{op: "update", typ: "ENTITY", object: svc, before: map[string]any{"metaTags": []any{}}}}},
 		{"create relation", func() {
 			c.must(t, http.StatusCreated, "POST", "/public/v1/catalog/relations", fmt.Sprintf(`{"sourceEntityId":%q,"targetEntityId":%q,"label":"depends_on"}`, svc, dep))
-		}, []want{{op: "create", typ: "RELATION", after: map[string]any{"label": "depends_on", "sourceId": svc, "targetId": dep}}}},
+		}, []want{{op: "create", typ: "RELATION", after: map[string]any{"label": "depends_on", "sourceId": svc, "targetId": dep},
+			absent: []string{"targetType", "targetName", "targetProvider"}}}},
+		{"rename a relation's target: its relations' copies are no event", func() {
+			c.must(t, http.StatusOK, "PATCH", "/public/v1/catalog/entities/service/"+dep, `{"name":"fx-renamed"}`)
+		}, []want{{op: "update", typ: "ENTITY", object: dep, before: map[string]any{"name": "fx"}, after: map[string]any{"name": "fx-renamed"}}}},
 		{"delete relation", func() {
 			c.must(t, http.StatusOK, "DELETE", "/public/v1/catalog/relations", fmt.Sprintf(`{"sourceEntityId":%q,"targetEntityId":%q,"label":"depends_on"}`, svc, dep))
 		}, []want{{op: "delete", typ: "RELATION", before: map[string]any{"label": "depends_on", "sourceId": svc}}}},
@@ -156,7 +160,7 @@ func TestEveryWriteLogsOneEvent(t *testing.T) {
 		var kinds []string
 		for _, g := range c.since(t, cursor) {
 			kinds = append(kinds, g.Operation+" "+g.ObjectType)
-			if g.ObjectType == "ENTITY" && g.Before["name"] != "fx" {
+			if g.ObjectType == "ENTITY" && g.Before["name"] != "fx-renamed" { // as renamed above
 				t.Errorf("a delete's before holds the whole entity: %v", g.Before)
 			}
 		}

@@ -194,3 +194,68 @@ func TestRelationsBetweenDiscoveredEntities(t *testing.T) {
 		t.Errorf("PATCH parents of a discovered entity: %v, want UNPROCESSABLE", err)
 	}
 }
+
+// TestNestedLevelsFollowTheirTargets: a nested level that shows only names
+// and providers reads the copies each relation keeps of its target
+// (migration 13); renaming a target shows at once, in the level's name
+// order.
+func TestNestedLevelsFollowTheirTargets(t *testing.T) {
+	c := newCatalogClient(t, "targets")
+	id := func(typ, body string) string { return c.create(t, typ, body)["id"].(string) }
+	relate := func(src, label, dst string) {
+		c.must(t, http.StatusCreated, "POST", "/public/v1/catalog/relations",
+			fmt.Sprintf(`{"sourceEntityId":%q,"label":%q,"targetEntityId":%q}`, src, label, dst))
+	}
+	svc := id("service", `{"name":"ledger"}`)
+	b, cdep := id("service", `{"name":"b-dep"}`), id("service", `{"name":"c-dep"}`)
+	env := id("environment", `{"name":"prod"}`)
+	m := id("resource", `{"name":"m-res","provider":"AWS","providerAccountId":"1","providerResourceKey":"m","providerResourceType":"rds"}`)
+	n := id("resource", `{"name":"n-res","provider":"AWS","providerAccountId":"1","providerResourceKey":"n","providerResourceType":"rds"}`)
+	relate(svc, "depends_on", b)
+	relate(svc, "depends_on", cdep)
+	relate(svc, "has_environment", env)
+	relate(env, "contains", m)
+	relate(env, "contains", n)
+
+	query := fmt.Sprintf(`{ entity(id: %q) { ... on Service { dependencies(first: 5) { items { id name } }
+		environments(first: 5) { items { name resources(first: 5) { items { id name provider } } } } } } }`, svc)
+	type item struct{ ID, Name, Provider string }
+	read := func() (deps, resources []item) {
+		t.Helper()
+		var out struct {
+			Entity struct {
+				Dependencies struct{ Items []item }
+				Environments struct {
+					Items []struct{ Resources struct{ Items []item } }
+				}
+			}
+		}
+		c.gqlData(t, query, &out)
+		if len(out.Entity.Environments.Items) != 1 {
+			t.Fatalf("environments: %+v", out.Entity.Environments)
+		}
+		return out.Entity.Dependencies.Items, out.Entity.Environments.Items[0].Resources.Items
+	}
+	want := func(what string, got, want []item) {
+		t.Helper()
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s = %v, want %v", what, got, want)
+		}
+	}
+
+	deps, resources := read()
+	want("dependencies", deps, []item{{b, "b-dep", ""}, {cdep, "c-dep", ""}})
+	want("resources", resources, []item{{m, "m-res", "AWS"}, {n, "n-res", "AWS"}})
+
+	c.must(t, http.StatusOK, "PATCH", "/public/v1/catalog/entities/service/"+cdep, `{"name":"a-dep"}`)
+	c.must(t, http.StatusOK, "PATCH", "/public/v1/catalog/entities/resource/"+n, `{"name":"l-res"}`)
+	deps, resources = read()
+	want("dependencies after a rename", deps, []item{{cdep, "a-dep", ""}, {b, "b-dep", ""}})
+	want("resources after a rename", resources, []item{{n, "l-res", "AWS"}, {m, "m-res", "AWS"}})
+
+	// A target deleted takes its relation with it.
+	c.must(t, http.StatusOK, "DELETE", "/public/v1/catalog/entities/"+n, "")
+	if _, resources = read(); len(resources) != 1 || resources[0].ID != m {
+		t.Errorf("resources after a delete = %v, want m-res alone", resources)
+	}
+}

@@ -297,9 +297,12 @@ func importRelations(ctx context.Context, tx bun.Tx, conn bun.Conn, org string, 
 	if err != nil {
 		return err
 	}
-	const insert = `INSERT INTO relations (org_id, source_id, target_id, label)
-		SELECT ?, source_id::uuid, target_id::uuid, label FROM import_relations`
-	n, err := insertStaged(ctx, tx, insert, insert+` ON CONFLICT DO NOTHING`, org)
+	// The target's columns are copied here (migration 13): the row trigger
+	// that would copy them is off for an import run as superuser.
+	const insert = `INSERT INTO relations (org_id, source_id, target_id, label, target_type, target_name, target_provider)
+		SELECT ?, s.source_id::uuid, s.target_id::uuid, s.label, e.type, e.name, e.provider
+		FROM import_relations s JOIN entities e ON e.org_id = ? AND e.id = s.target_id::uuid`
+	n, err := insertStaged(ctx, tx, insert, insert+` ON CONFLICT DO NOTHING`, org, org)
 	if err != nil {
 		return err
 	}

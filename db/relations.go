@@ -26,6 +26,12 @@ type relationRow struct {
 	Field     string    `bun:"field"`
 	ServiceID *string   `bun:"service_id,type:uuid"`
 	CreatedAt time.Time `bun:"created_at,nullzero"`
+
+	// The target's type, name and provider, copied by triggers (migration
+	// 13) for the levels that read only those; never written from here.
+	TargetType     string `bun:"target_type,nullzero"`
+	TargetName     string `bun:"target_name,nullzero"`
+	TargetProvider string `bun:"target_provider,nullzero"`
 }
 
 func (r *relationRow) relation() *cartograph.Relation {
