@@ -298,10 +298,14 @@ func importRelations(ctx context.Context, tx bun.Tx, conn bun.Conn, org string, 
 		return err
 	}
 	// The target's columns are copied here (migration 13): the row trigger
-	// that would copy them is off for an import run as superuser.
+	// that would copy them is off for an import run as superuser. Rows go in
+	// in the order of relations_targets_by_name, which relations_key shares
+	// up to the label, so those two indexes fill page after page (scale 10:
+	// 13.5 → 11.2 s for the INSERT).
 	const insert = `INSERT INTO relations (org_id, source_id, target_id, label, target_type, target_name, target_provider)
 		SELECT ?, s.source_id::uuid, s.target_id::uuid, s.label, e.type, e.name, e.provider
-		FROM import_relations s JOIN entities e ON e.org_id = ? AND e.id = s.target_id::uuid`
+		FROM import_relations s JOIN entities e ON e.org_id = ? AND e.id = s.target_id::uuid
+		ORDER BY s.source_id::uuid, s.label, e.type, e.name COLLATE "C"`
 	n, err := insertStaged(ctx, tx, insert, insert+` ON CONFLICT DO NOTHING`, org, org)
 	if err != nil {
 		return err
