@@ -253,6 +253,18 @@ func TestNestedLevelsFollowTheirTargets(t *testing.T) {
 	want("dependencies after a rename", deps, []item{{cdep, "a-dep", ""}, {b, "b-dep", ""}})
 	want("resources after a rename", resources, []item{{n, "l-res", "AWS"}, {m, "m-res", "AWS"}})
 
+	// Relation conditions on those fields read the same copies.
+	for _, tc := range []struct{ where, want string }{
+		{`{relation: "dependencies", some: {field: "name", eq: "a-dep"}}`, "[ledger]"},
+		{`{relation: "dependencies", some: {field: "name", eq: "c-dep"}}`, "[]"},
+		{`{relation: "environments", some: {relation: "resources", some: {and: [{field: "name", eq: "l-res"}, {field: "provider", eq: "AWS"}]}}}`, "[ledger]"},
+		{`{relation: "environments", some: {relation: "resources", some: {field: "name", eq: "n-res"}}}`, "[]"},
+	} {
+		if got := fmt.Sprint(c.gqlWhere(t, tc.where)); got != tc.want {
+			t.Errorf("services where %s = %s, want %s", tc.where, got, tc.want)
+		}
+	}
+
 	// A target deleted takes its relation with it.
 	c.must(t, http.StatusOK, "DELETE", "/public/v1/catalog/entities/"+n, "")
 	if _, resources = read(); len(resources) != 1 || resources[0].ID != m {

@@ -78,6 +78,41 @@ func entityField(costColumns map[string]string) fieldResolver {
 type compiler struct {
 	field fieldResolver
 	args  []any
+	// copies names the relations aliases whose conditions read the copies
+	// of their target's columns (migration 13) in place of an entity row.
+	copies map[string]bool
+}
+
+// copyFields maps the fields a relation row copies from its target to
+// those columns.
+var copyFields = map[string]string{"id": "target_id::text", "name": "target_name", "type": "target_type", "provider": "target_provider"}
+
+// copiesSuffice reports whether a condition on the entities a relation
+// reaches reads only the fields each relation row copies from its target:
+// nested relation conditions need only the target's id.
+func copiesSuffice(f cartograph.Filter) bool {
+	switch f.Op {
+	case cartograph.OpAnd, cartograph.OpOr, cartograph.OpNot:
+		for _, ch := range f.Children {
+			if !copiesSuffice(ch) {
+				return false
+			}
+		}
+		return true
+	case cartograph.OpSome, cartograph.OpEvery, cartograph.OpNone:
+		return true
+	}
+	_, ok := copyFields[f.Field]
+	return ok
+}
+
+// entityOf returns the SQL for the org and id of the entity alias stands
+// for: an entities row's own, or a relation's target.
+func (c *compiler) entityOf(alias string) (org, id string) {
+	if c.copies[alias] {
+		return alias + ".org_id", alias + ".target_id"
+	}
+	return alias + ".org_id", alias + ".id"
 }
 
 // compileEntityFilter compiles f over the entities alias e of type typ (""
@@ -145,6 +180,10 @@ func (c *compiler) compile(f cartograph.Filter, alias string, typ cartograph.Ent
 		return "", invalid("unknown operator %q", f.Op)
 	}
 	col, kind, ok := c.field(alias, typ, f.Field)
+	if c.copies[alias] {
+		col, ok = copyFields[f.Field]
+		col, kind = alias+"."+col, kindText
+	}
 	if !ok {
 		return "", invalid("unknown column %q", f.Field)
 	}
@@ -168,9 +207,22 @@ func (c *compiler) relation(f cartograph.Filter, alias string, typ cartograph.En
 	}
 	from, to := hopSQL(hop)
 	r, e := fmt.Sprintf("r%d", depth+1), fmt.Sprintf("e%d", depth+1)
-	head := fmt.Sprintf(`SELECT 1 FROM relations %[1]s JOIN entities %[2]s ON %[2]s.org_id = %[1]s.org_id AND %[2]s.id = %[1]s.%[3]s
-		WHERE %[1]s.org_id = %[5]s.org_id AND %[1]s.%[4]s = %[5]s.id AND %[1]s.label = %[6]s AND %[2]s.type = %[7]s`,
-		r, e, to, from, alias, c.arg(hop.Label), c.arg(string(hop.Type)))
+	org, id := c.entityOf(alias)
+	var head string
+	if hop.Dir == cartograph.Out && copiesSuffice(f.Children[0]) {
+		// The relation rows alone answer it, through relations_targets_by_name.
+		if c.copies == nil {
+			c.copies = map[string]bool{}
+		}
+		c.copies[r], e = true, r
+		head = fmt.Sprintf(`SELECT 1 FROM relations %[1]s
+		WHERE %[1]s.org_id = %[2]s AND %[1]s.source_id = %[3]s AND %[1]s.label = %[4]s AND %[1]s.target_type = %[5]s`,
+			r, org, id, c.arg(hop.Label), c.arg(string(hop.Type)))
+	} else {
+		head = fmt.Sprintf(`SELECT 1 FROM relations %[1]s JOIN entities %[2]s ON %[2]s.org_id = %[1]s.org_id AND %[2]s.id = %[1]s.%[3]s
+		WHERE %[1]s.org_id = %[5]s AND %[1]s.%[4]s = %[6]s AND %[1]s.label = %[7]s AND %[2]s.type = %[8]s`,
+			r, e, to, from, org, id, c.arg(hop.Label), c.arg(string(hop.Type)))
+	}
 	cond, err := c.compile(f.Children[0], e, hop.Type, depth+1)
 	if err != nil {
 		return "", err
