@@ -106,13 +106,23 @@ func copiesSuffice(f cartograph.Filter) bool {
 	return ok
 }
 
-// entityOf returns the SQL for the org and id of the entity alias stands
-// for: an entities row's own, or a relation's target.
-func (c *compiler) entityOf(alias string) (org, id string) {
-	if c.copies[alias] {
-		return alias + ".org_id", alias + ".target_id"
+// resolve is c.field, but for a relation alias standing for its target
+// reads the copy of the field.
+func (c *compiler) resolve(alias string, typ cartograph.EntityType, name string) (string, fieldKind, bool) {
+	if !c.copies[alias] {
+		return c.field(alias, typ, name)
 	}
-	return alias + ".org_id", alias + ".id"
+	col, ok := copyFields[name]
+	return alias + "." + col, kindText, ok
+}
+
+// idOf returns the SQL for the id of the entity alias stands for: an
+// entities row's own, or a relation's target.
+func (c *compiler) idOf(alias string) string {
+	if c.copies[alias] {
+		return alias + ".target_id"
+	}
+	return alias + ".id"
 }
 
 // compileEntityFilter compiles f over the entities alias e of type typ (""
@@ -179,11 +189,7 @@ func (c *compiler) compile(f cartograph.Filter, alias string, typ cartograph.Ent
 	if !slices.Contains(cartograph.Comparisons, f.Op) {
 		return "", invalid("unknown operator %q", f.Op)
 	}
-	col, kind, ok := c.field(alias, typ, f.Field)
-	if c.copies[alias] {
-		col, ok = copyFields[f.Field]
-		col, kind = alias+"."+col, kindText
-	}
+	col, kind, ok := c.resolve(alias, typ, f.Field)
 	if !ok {
 		return "", invalid("unknown column %q", f.Field)
 	}
@@ -207,22 +213,19 @@ func (c *compiler) relation(f cartograph.Filter, alias string, typ cartograph.En
 	}
 	from, to := hopSQL(hop)
 	r, e := fmt.Sprintf("r%d", depth+1), fmt.Sprintf("e%d", depth+1)
-	org, id := c.entityOf(alias)
-	var head string
+	join := fmt.Sprintf(" JOIN entities %[1]s ON %[1]s.org_id = %[2]s.org_id AND %[1]s.id = %[2]s.%[3]s", e, r, to)
+	typeCol := e + ".type"
 	if hop.Dir == cartograph.Out && copiesSuffice(f.Children[0]) {
 		// The relation rows alone answer it, through relations_targets_by_name.
 		if c.copies == nil {
 			c.copies = map[string]bool{}
 		}
 		c.copies[r], e = true, r
-		head = fmt.Sprintf(`SELECT 1 FROM relations %[1]s
-		WHERE %[1]s.org_id = %[2]s AND %[1]s.source_id = %[3]s AND %[1]s.label = %[4]s AND %[1]s.target_type = %[5]s`,
-			r, org, id, c.arg(hop.Label), c.arg(string(hop.Type)))
-	} else {
-		head = fmt.Sprintf(`SELECT 1 FROM relations %[1]s JOIN entities %[2]s ON %[2]s.org_id = %[1]s.org_id AND %[2]s.id = %[1]s.%[3]s
-		WHERE %[1]s.org_id = %[5]s AND %[1]s.%[4]s = %[6]s AND %[1]s.label = %[7]s AND %[2]s.type = %[8]s`,
-			r, e, to, from, org, id, c.arg(hop.Label), c.arg(string(hop.Type)))
+		join, typeCol = "", r+".target_type"
 	}
+	head := fmt.Sprintf(`SELECT 1 FROM relations %[1]s%[2]s
+		WHERE %[1]s.org_id = %[3]s.org_id AND %[1]s.%[4]s = %[5]s AND %[1]s.label = %[6]s AND %[7]s = %[8]s`,
+		r, join, alias, from, c.idOf(alias), c.arg(hop.Label), typeCol, c.arg(string(hop.Type)))
 	cond, err := c.compile(f.Children[0], e, hop.Type, depth+1)
 	if err != nil {
 		return "", err

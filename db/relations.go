@@ -26,13 +26,12 @@ type relationRow struct {
 	Field     string    `bun:"field"`
 	ServiceID *string   `bun:"service_id,type:uuid"`
 	CreatedAt time.Time `bun:"created_at,nullzero"`
-
-	// The target's type, name and provider, copied by triggers (migration
-	// 13) for the levels that read only those; never written from here.
-	TargetType     string `bun:"target_type,nullzero"`
-	TargetName     string `bun:"target_name,nullzero"`
-	TargetProvider string `bun:"target_provider,nullzero"`
 }
+
+// relationColumns are relationRow's columns: a write returns these rather
+// than *, which also holds the copies of the target's columns (migration 13)
+// that only the relation levels read.
+const relationColumns = "org_id, id, source_id, target_id, label, field, service_id, created_at"
 
 func (r *relationRow) relation() *cartograph.Relation {
 	out := &cartograph.Relation{ID: r.ID, SourceID: r.SourceID, TargetID: r.TargetID, Label: r.Label,
@@ -124,7 +123,7 @@ func insertChecked(ctx context.Context, tx bun.IDB, org string, r cartograph.Rel
 		q += ` ON CONFLICT DO NOTHING`
 	}
 	var rows []relationRow
-	_, err := tx.NewRaw(q+` RETURNING *`, org, r.SourceID, r.TargetID, r.Label, r.Field, serviceID).Exec(ctx, &rows)
+	_, err := tx.NewRaw(q+` RETURNING `+relationColumns, org, r.SourceID, r.TargetID, r.Label, r.Field, serviceID).Exec(ctx, &rows)
 	if isUniqueViolation(err, "") {
 		return cartograph.Errorf(cartograph.Conflict, "The relation already exists")
 	}
