@@ -27,6 +27,13 @@ func (c *catalogClient) create(t *testing.T, typ, body string) map[string]any {
 	return c.must(t, http.StatusCreated, "POST", "/public/v1/catalog/entities/"+typ, body).json(t)
 }
 
+// relate posts a relation from src to dst (entity ids) that must be created.
+func (c *catalogClient) relate(t *testing.T, src, label, dst string) {
+	t.Helper()
+	c.must(t, http.StatusCreated, "POST", "/public/v1/catalog/relations",
+		fmt.Sprintf(`{"sourceEntityId":%q,"targetEntityId":%q,"label":%q}`, src, dst, label))
+}
+
 // wantCatalogError checks a Configure8 error body and, for a 400, that some
 // listed problem contains want.
 func wantCatalogError(t *testing.T, res response, status int, want string) {

@@ -26,9 +26,7 @@ func filterCatalog(t *testing.T) (*catalogClient, map[string]string) {
 	svc("s2", `,"lifecycle":"deprecated","tags":["frontend"],"metaTags":[{"name":"tier","value":"2","type":"Text"}]`)
 	svc("s3", `,"lifecycle":"production","metaTags":[{"name":"tier","value":"1","type":"Text"}]`)
 	svc("s4", ``)
-	rel := func(src, label, dst string) {
-		c.must(t, 201, "POST", "/public/v1/catalog/relations", fmt.Sprintf(`{"sourceEntityId":%q,"targetEntityId":%q,"label":%q}`, id[src], id[dst], label))
-	}
+	rel := func(src, label, dst string) { c.relate(t, id[src], label, id[dst]) }
 	env := func(service, name string, resources ...[2]string) {
 		id[name] = c.create(t, "environment", `{"name":"`+name+`"}`)["id"].(string)
 		rel(service, "has_environment", name)
@@ -338,13 +336,10 @@ func TestQueryBuilderCosts(t *testing.T) {
 	c.must(t, 200, "POST", "/public/v1/costs/batch", "["+strings.Join(rows, ",")+"]")
 	// A second path to aws-db: it still counts once for s1, as in GraphQL's
 	// cost rollups. The system holds s1 and s3, so it reaches aws-db twice.
-	rel := func(src, label, dst string) {
-		c.must(t, 201, "POST", "/public/v1/catalog/relations", fmt.Sprintf(`{"sourceEntityId":%q,"targetEntityId":%q,"label":%q}`, src, dst, label))
-	}
-	rel(id["s1-dev"], "contains", id["aws-db"])
+	c.relate(t, id["s1-dev"], "contains", id["aws-db"])
 	sys := c.create(t, "system", `{"name":"sys"}`)["id"].(string)
-	rel(id["s1"], "part_of", sys)
-	rel(id["s3"], "part_of", sys)
+	c.relate(t, id["s1"], "part_of", sys)
+	c.relate(t, id["s3"], "part_of", sys)
 	rng := `"dateRange":{"from":"2026-01-06","to":"2026-01-10"}`
 	for _, tc := range []struct {
 		name, body string

@@ -202,20 +202,16 @@ func TestRelationsBetweenDiscoveredEntities(t *testing.T) {
 func TestNestedLevelsFollowTheirTargets(t *testing.T) {
 	c := newCatalogClient(t, "targets")
 	id := func(typ, body string) string { return c.create(t, typ, body)["id"].(string) }
-	relate := func(src, label, dst string) {
-		c.must(t, http.StatusCreated, "POST", "/public/v1/catalog/relations",
-			fmt.Sprintf(`{"sourceEntityId":%q,"label":%q,"targetEntityId":%q}`, src, label, dst))
-	}
 	svc := id("service", `{"name":"ledger"}`)
 	b, cdep := id("service", `{"name":"b-dep"}`), id("service", `{"name":"c-dep"}`)
 	env := id("environment", `{"name":"prod"}`)
 	m := id("resource", `{"name":"m-res","provider":"AWS","providerAccountId":"1","providerResourceKey":"m","providerResourceType":"rds"}`)
 	n := id("resource", `{"name":"n-res","provider":"AWS","providerAccountId":"1","providerResourceKey":"n","providerResourceType":"rds"}`)
-	relate(svc, "depends_on", b)
-	relate(svc, "depends_on", cdep)
-	relate(svc, "has_environment", env)
-	relate(env, "contains", m)
-	relate(env, "contains", n)
+	c.relate(t, svc, "depends_on", b)
+	c.relate(t, svc, "depends_on", cdep)
+	c.relate(t, svc, "has_environment", env)
+	c.relate(t, env, "contains", m)
+	c.relate(t, env, "contains", n)
 
 	query := fmt.Sprintf(`{ entity(id: %q) { ... on Service { dependencies(first: 5) { items { id name } }
 		environments(first: 5) { items { name resources(first: 5) { items { id name provider } } } } } } }`, svc)

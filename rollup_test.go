@@ -39,9 +39,7 @@ func TestCostRollups(t *testing.T) {
 	for _, n := range []string{"r1", "r2", "r3", "r4"} {
 		id[n] = c.create(t, "resource", `{"name":"`+n+`","provider":"AWS","providerResourceKey":"`+n+`","providerResourceType":"t"}`)["id"].(string)
 	}
-	rel := func(src, label, dst string) {
-		c.must(t, 201, "POST", "/public/v1/catalog/relations", fmt.Sprintf(`{"sourceEntityId":%q,"targetEntityId":%q,"label":%q}`, id[src], id[dst], label))
-	}
+	rel := func(src, label, dst string) { c.relate(t, id[src], label, id[dst]) }
 	rel("A", "part_of", "S")
 	rel("B", "part_of", "S")
 	rel("A", "belongs_to", "App")

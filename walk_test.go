@@ -32,15 +32,12 @@ func TestGraphWalk(t *testing.T) {
 	for _, n := range []string{"a", "b", "c", "d", "e"} {
 		id[n] = c.create(t, "service", fmt.Sprintf(`{"name":%q,"metaTags":[{"name":"owner","value":"team-%s","type":"Nickname"}]}`, n, map[bool]string{true: "x", false: "y"}[n < "c"]))["id"].(string)
 	}
-	rel := func(src, label, dst string) {
-		c.must(t, 201, "POST", "/public/v1/catalog/relations", fmt.Sprintf(`{"sourceEntityId":%q,"targetEntityId":%q,"label":%q}`, src, dst, label))
-	}
 	// a -> b -> c -> a is a cycle; c -> d -> e hangs off it.
-	rel(id["a"], "depends_on", id["b"])
-	rel(id["b"], "depends_on", id["c"])
-	rel(id["c"], "depends_on", id["a"])
-	rel(id["c"], "depends_on", id["d"])
-	rel(id["d"], "depends_on", id["e"])
+	c.relate(t, id["a"], "depends_on", id["b"])
+	c.relate(t, id["b"], "depends_on", id["c"])
+	c.relate(t, id["c"], "depends_on", id["a"])
+	c.relate(t, id["c"], "depends_on", id["d"])
+	c.relate(t, id["d"], "depends_on", id["e"])
 
 	walk := func(args string) walkAnswer {
 		var w walkAnswer
@@ -98,8 +95,8 @@ func TestGraphWalk(t *testing.T) {
 	// Impact of e: d depends on it, then c, then b and a (through the cycle).
 	env := c.create(t, "environment", `{"name":"e-prod"}`)["id"].(string)
 	res := c.create(t, "resource", `{"name":"e-db","provider":"AWS","providerResourceKey":"e-db","providerResourceType":"AWS:RDS:Instance"}`)["id"].(string)
-	rel(id["e"], "has_environment", env)
-	rel(env, "contains", res)
+	c.relate(t, id["e"], "has_environment", env)
+	c.relate(t, env, "contains", res)
 	var imp struct {
 		Impact struct {
 			Nodes []struct {

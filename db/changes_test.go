@@ -44,15 +44,7 @@ func TestPruneKeepsAsOfWorking(t *testing.T) {
 // deleted one (by its delete event) in one call, as the subscription hub does.
 func TestMatchingLiveAndDeleted(t *testing.T) {
 	ctx := dbtest.As(t.Context(), dbtest.UniqueOrg("matching"), cartograph.ScopeWrite, cartograph.RoleUser)
-	create := func(name string) string {
-		e, err := testDB.Entities.Create(ctx, cartograph.EntityInput{Type: cartograph.Service,
-			Fields: map[string]json.RawMessage{"name": json.RawMessage(`"` + name + `"`)}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return e.ID
-	}
-	live, gone := create("live"), create("gone")
+	live, gone := createService(t, ctx, "live"), createService(t, ctx, "gone")
 	if err := testDB.Entities.Delete(ctx, gone); err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,9 @@ package db_test
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -20,6 +22,17 @@ var testDB *db.DB
 var uniqueOrg = dbtest.UniqueOrg
 
 func TestMain(m *testing.M) { os.Exit(dbtest.Main(m, &testDB)) }
+
+// createService creates a service of that name in ctx's org and returns its id.
+func createService(t *testing.T, ctx context.Context, name string) string {
+	t.Helper()
+	e, err := testDB.Entities.Create(ctx, cartograph.EntityInput{Type: cartograph.Service,
+		Fields: map[string]json.RawMessage{"name": json.RawMessage(strconv.Quote(name))}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e.ID
+}
 
 func issue(t *testing.T, in cartograph.NewAPIKey) *cartograph.CreatedAPIKey {
 	t.Helper()

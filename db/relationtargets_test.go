@@ -2,7 +2,6 @@ package db_test
 
 import (
 	"context"
-	"encoding/json"
 	"testing"
 	"time"
 
@@ -28,15 +27,7 @@ func TestRelationTargetCopiesUnderRace(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			org := uniqueOrg("targets")
 			ctx := dbtest.As(bg, org, cartograph.ScopeWrite, cartograph.RoleAdmin)
-			create := func(name string) string {
-				e, err := testDB.Entities.Create(ctx, cartograph.EntityInput{Type: cartograph.Service,
-					Fields: map[string]json.RawMessage{"name": json.RawMessage(`"` + name + `"`)}})
-				if err != nil {
-					t.Fatal(err)
-				}
-				return e.ID
-			}
-			src, dst := create("source"), create("target")
+			src, dst := createService(t, ctx, "source"), createService(t, ctx, "target")
 			const (
 				rename = "UPDATE entities SET name = 'renamed' WHERE org_id = ?0 AND id = ?2"
 				insert = "INSERT INTO relations (org_id, source_id, target_id, label) VALUES (?0, ?1, ?2, 'depends_on')"
