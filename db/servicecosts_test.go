@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 
@@ -18,7 +19,8 @@ import (
 // totals) with the same total asked with its breakdown (summed from the
 // costs themselves).
 func TestServiceCostTotals(t *testing.T) {
-	ctx := dbtest.As(context.Background(), uniqueOrg("svccosts"), cartograph.ScopeWrite, cartograph.RoleAdmin)
+	org := uniqueOrg("svccosts")
+	ctx := dbtest.As(context.Background(), org, cartograph.ScopeWrite, cartograph.RoleAdmin)
 	mk := func(typ cartograph.EntityType, name string, fields string) string {
 		t.Helper()
 		f := map[string]json.RawMessage{"name": json.RawMessage(fmt.Sprintf("%q", name))}
@@ -96,6 +98,46 @@ func TestServiceCostTotals(t *testing.T) {
 	check("a resource in two of its environments counts once", "13.5000")
 	relate(other, "has_environment", e2) // shared with another service
 	check("another service shares an environment", "13.5000")
+
+	// A rename rewrites the relations' copies of their target (migration
+	// 13), which moves no edge: the totals stand, and their rows keep the
+	// transaction that wrote them rather than being recomputed.
+	written := func() []string {
+		t.Helper()
+		var xmins []string
+		if err := testDB.Bun().NewRaw("SELECT xmin::text FROM service_costs WHERE org_id = ? AND service_id = ? ORDER BY date",
+			org, svc).Scan(ctx, &xmins); err != nil {
+			t.Fatal(err)
+		}
+		return xmins
+	}
+	rename := func(typ cartograph.EntityType, id, name string) {
+		t.Helper()
+		in := cartograph.EntityInput{Type: typ, Fields: map[string]json.RawMessage{"name": json.RawMessage(fmt.Sprintf("%q", name))}}
+		if _, err := testDB.Entities.Update(ctx, id, in); err != nil {
+			t.Fatalf("rename %s: %v", name, err)
+		}
+	}
+	before := written()
+	rename(cartograph.Environment, e1, "svc-production")
+	rename(cartograph.Resource, r2, "r2-renamed")
+	check("an environment and a resource renamed", "13.5000")
+	if after := written(); len(before) == 0 || !slices.Equal(after, before) {
+		t.Errorf("renames rewrote the service's totals: rows from transactions %v, then %v", before, after)
+	}
+	// No API call moves an edge, but an UPDATE that does (here by SQL)
+	// recomputes the services of its old and its new place.
+	move := func(from, to string) {
+		t.Helper()
+		if _, err := testDB.Bun().NewRaw("UPDATE relations SET target_id = ? WHERE org_id = ? AND source_id = ? AND label = 'contains' AND target_id = ?",
+			to, org, e1, from).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	move(r1, r3) // r3 has no costs yet
+	check("an edge moved away from a costed resource", "10.0000")
+	move(r3, r1)
+	check("the edge moved back", "13.5000")
 
 	cost(r2, "2026-04-01", "4")
 	check("a cost updated", "7.5000")
