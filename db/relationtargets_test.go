@@ -79,3 +79,51 @@ func TestRelationTargetCopiesUnderRace(t *testing.T) {
 		})
 	}
 }
+
+// TestRelationInsertLetsTargetUpdatesThrough: an open transaction that
+// inserted a relation holds its target's row only as its foreign key does
+// (migration 15), so an update that leaves the target's type, name and
+// provider alone goes through at once, and the copy stays right.
+func TestRelationInsertLetsTargetUpdatesThrough(t *testing.T) {
+	bg := context.Background()
+	org := uniqueOrg("targets")
+	ctx := dbtest.As(bg, org, cartograph.ScopeWrite, cartograph.RoleAdmin)
+	src, dst := createService(t, ctx, "source"), createService(t, ctx, "target")
+
+	tx, err := testDB.Bun().BeginTx(bg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	if _, err := tx.ExecContext(bg, "INSERT INTO relations (org_id, source_id, target_id, label) VALUES (?, ?, ?, 'depends_on')",
+		org, src, dst); err != nil {
+		t.Fatal(err)
+	}
+
+	// Were it to wait for the open transaction, lock_timeout fails it.
+	update, err := testDB.Bun().BeginTx(bg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = update.Rollback() }()
+	if _, err := update.ExecContext(bg, "SET LOCAL lock_timeout = '2s'"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := update.ExecContext(bg, "UPDATE entities SET description = 'changed', tags = '{t}' WHERE org_id = ? AND id = ?", org, dst); err != nil {
+		t.Fatalf("an update of the target's other fields waited for the open relation insert: %v", err)
+	}
+	if err := update.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	var name string
+	if err := testDB.Bun().NewRaw("SELECT target_name FROM relations WHERE org_id = ? AND source_id = ? AND target_id = ?",
+		org, src, dst).Scan(bg, &name); err != nil {
+		t.Fatal(err)
+	}
+	if name != "target" {
+		t.Errorf("the relation's copy of its target's name = %q, want %q", name, "target")
+	}
+}

@@ -1,0 +1,34 @@
+-- Migration 13's relation insert read its target FOR SHARE, which every
+-- UPDATE of the target waits for: a description, tags or a discovery
+-- agent's sync of an entity stood behind any open transaction inserting a
+-- relation to it. The insert now reads it FOR KEY SHARE, the lock its
+-- foreign key takes anyway, which only a delete or a key change waits for.
+--
+-- A change of the copied columns (type, name, provider) still has to be
+-- ordered against the inserts, and now takes the stronger lock itself: a
+-- BEFORE trigger locks the row FOR UPDATE before the row changes, which
+--   * waits for an insert already holding KEY SHARE, whose relation the
+--     rewrite (entities_copy_to_relations, AFTER, with a later READ
+--     COMMITTED snapshot) then sees and rewrites;
+--   * makes an insert arriving later wait for the rename's commit and
+--     then read the new version of the row.
+CREATE OR REPLACE FUNCTION relations_copy_target() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    SELECT e.type, e.name, e.provider INTO NEW.target_type, NEW.target_name, NEW.target_provider
+    FROM entities e WHERE e.org_id = NEW.org_id AND e.id = NEW.target_id FOR KEY SHARE;
+    IF NOT FOUND THEN
+        NEW.target_type := ''; NEW.target_name := ''; NEW.target_provider := '';
+    END IF;
+    RETURN NEW;
+END $$;
+
+CREATE FUNCTION entities_lock_for_copies() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM 1 FROM entities WHERE org_id = OLD.org_id AND id = OLD.id FOR UPDATE;
+    RETURN NEW;
+END $$;
+
+CREATE TRIGGER entities_lock_for_copies BEFORE UPDATE OF type, name, provider ON entities
+    FOR EACH ROW WHEN (NEW.type IS DISTINCT FROM OLD.type OR NEW.name IS DISTINCT FROM OLD.name
+        OR NEW.provider IS DISTINCT FROM OLD.provider)
+    EXECUTE FUNCTION entities_lock_for_copies();
