@@ -68,14 +68,7 @@ func TestRelationTargetCopiesUnderRace(t *testing.T) {
 			if err := <-done; err != nil {
 				t.Fatal(err)
 			}
-			var name string
-			if err := testDB.Bun().NewRaw("SELECT target_name FROM relations WHERE org_id = ? AND source_id = ? AND target_id = ?",
-				org, src, dst).Scan(bg, &name); err != nil {
-				t.Fatal(err)
-			}
-			if name != "renamed" {
-				t.Errorf("the relation's copy of its target's name = %q, want %q", name, "renamed")
-			}
+			wantCopiedName(t, org, src, dst, "renamed")
 		})
 	}
 }
@@ -118,12 +111,18 @@ func TestRelationInsertLetsTargetUpdatesThrough(t *testing.T) {
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}
+	wantCopiedName(t, org, src, dst, "target")
+}
+
+// wantCopiedName checks the relation's copy of its target's name.
+func wantCopiedName(t *testing.T, org, src, dst, want string) {
+	t.Helper()
 	var name string
 	if err := testDB.Bun().NewRaw("SELECT target_name FROM relations WHERE org_id = ? AND source_id = ? AND target_id = ?",
-		org, src, dst).Scan(bg, &name); err != nil {
+		org, src, dst).Scan(context.Background(), &name); err != nil {
 		t.Fatal(err)
 	}
-	if name != "target" {
-		t.Errorf("the relation's copy of its target's name = %q, want %q", name, "target")
+	if name != want {
+		t.Errorf("the relation's copy of its target's name = %q, want %q", name, want)
 	}
 }
