@@ -4,7 +4,7 @@
 -- renamed target's copies (type, name, provider), which moves no edge, yet
 -- migration 9's two update triggers refreshed every day of every service
 -- above the rows it touched, twice: renaming an environment or a resource
--- took 3.5-4.9 ms instead of 0.7-1.3 ms at scale 10. One trigger now sees
+-- took 3.3-5.2 ms instead of 0.6-1.3 ms at scale 10. One trigger now sees
 -- both transition tables and refreshes the services of the edges that
 -- moved, old and new, through the one function that inserts and deletes
 -- use too.
