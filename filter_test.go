@@ -371,6 +371,21 @@ func TestQueryBuilderCosts(t *testing.T) {
 			}
 		})
 	}
+	// The columns are exact decimals, written as such; a sum of zero is 0
+	// whatever the scale of the costs summed.
+	c.must(t, 200, "POST", "/public/v1/costs/batch", fmt.Sprintf(`[{"catalogResourceId":%[1]q,"date":"2026-02-01","operation":"TOTAL","cost":1.5},
+		{"catalogResourceId":%[1]q,"date":"2026-02-02","operation":"TOTAL","cost":-1.5},
+		{"catalogResourceId":%[1]q,"date":"2026-02-03","operation":"TOTAL","cost":0.25}]`, id["pod"]))
+	for _, tc := range []struct{ from, to, want string }{
+		{"2026-02-01", "2026-02-02", `"accruedCosts":0,"changeCosts":0,`},
+		{"2026-02-01", "2026-02-03", `"accruedCosts":0.2500,"changeCosts":0.2500,`},
+	} {
+		body := c.must(t, 200, "POST", "/public/v1/query-builder", fmt.Sprintf(`{"schemaIdentifier":"schema-resource",
+			"dateRange":{"from":%q,"to":%q},"filter":{"column":"name","operator":"eq","value":"pod"}}`, tc.from, tc.to)).body
+		if !strings.Contains(string(body), tc.want) {
+			t.Errorf("%s..%s: want %s in %s", tc.from, tc.to, tc.want, body)
+		}
+	}
 	res := c.must(t, 200, "POST", "/public/v1/query-builder", `{"schemaIdentifier":"schema-cost","dateRange":{"from":"2026-01-01","to":"2026-01-31"},
 		"filter":{"column":"cost","operator":"gte","value":7},"sort":{"property":"cost","order":"DESC"}}`).json(t)
 	if res["totalFound"] != float64(3) || res["items"].([]any)[0].(map[string]any)["cost"] != float64(100) {

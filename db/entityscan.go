@@ -6,6 +6,7 @@ import (
 
 	gojson "github.com/goccy/go-json"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"cartograph/cartograph"
 )
@@ -50,10 +51,13 @@ func scanEntities(rows pgx.Rows, lead []any, each func(*cartograph.Entity)) erro
 const entitySlab = 32
 
 // entityScan is where one row's columns land: plain columns and arrays in
-// the row, JSON as its text until entity decodes it.
+// the row, JSON as its text until fill decodes it. The JSON is pgx's own
+// read buffer (DriverBytes), valid until the next row: fill decodes it
+// (goccy copies its input) or copies it before then, so no column is
+// copied only to be decoded and dropped (~28 KB a REST page).
 type entityScan struct {
 	row                     entityRow
-	meta, links, perm, attr []byte
+	meta, links, perm, attr pgtype.DriverBytes
 }
 
 // dest returns where column c is scanned to.
@@ -116,14 +120,14 @@ func (s *entityScan) fill(e *cartograph.Entity) error {
 		return err
 	}
 	if s.perm != nil {
-		s.row.Permissions = json.RawMessage(s.perm) // pgx scanned a copy
+		s.row.Permissions = json.RawMessage(append([]byte(nil), s.perm...)) // kept: a copy of pgx's buffer
 	}
 	s.row.fill(e)
 	return nil
 }
 
 // decodeJSON decodes a jsonb column, if it was read, into v.
-func decodeJSON(b []byte, v any) error {
+func decodeJSON(b pgtype.DriverBytes, v any) error {
 	if b == nil {
 		return nil
 	}
