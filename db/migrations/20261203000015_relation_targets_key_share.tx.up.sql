@@ -5,13 +5,14 @@
 -- foreign key takes anyway, which only a delete or a key change waits for.
 --
 -- A change of the copied columns (type, name, provider) still has to be
--- ordered against the inserts, and now takes the stronger lock itself: a
--- BEFORE trigger locks the row FOR UPDATE before the row changes, which
+-- ordered against the inserts, and now takes the stronger lock itself: the
+-- rewrite of the copies moves before the row change and first locks the
+-- row FOR UPDATE, which
 --   * waits for an insert already holding KEY SHARE, whose relation the
---     rewrite (entities_copy_to_relations, AFTER, with a later READ
---     COMMITTED snapshot) then sees and rewrites;
+--     rewrite's UPDATE (a later READ COMMITTED snapshot) then sees;
 --   * makes an insert arriving later wait for the rename's commit and
 --     then read the new version of the row.
+-- No other BEFORE trigger changes NEW, so NEW here is the row as written.
 CREATE OR REPLACE FUNCTION relations_copy_target() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     SELECT e.type, e.name, e.provider INTO NEW.target_type, NEW.target_name, NEW.target_provider
@@ -22,13 +23,17 @@ BEGIN
     RETURN NEW;
 END $$;
 
-CREATE FUNCTION entities_lock_for_copies() RETURNS trigger LANGUAGE plpgsql AS $$
+DROP TRIGGER entities_copy_to_relations ON entities;
+
+CREATE OR REPLACE FUNCTION entities_copy_to_relations() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM 1 FROM entities WHERE org_id = OLD.org_id AND id = OLD.id FOR UPDATE;
+    UPDATE relations SET target_type = NEW.type, target_name = NEW.name, target_provider = NEW.provider
+    WHERE org_id = NEW.org_id AND target_id = NEW.id;
     RETURN NEW;
 END $$;
 
-CREATE TRIGGER entities_lock_for_copies BEFORE UPDATE OF type, name, provider ON entities
+CREATE TRIGGER entities_copy_to_relations BEFORE UPDATE OF type, name, provider ON entities
     FOR EACH ROW WHEN (NEW.type IS DISTINCT FROM OLD.type OR NEW.name IS DISTINCT FROM OLD.name
         OR NEW.provider IS DISTINCT FROM OLD.provider)
-    EXECUTE FUNCTION entities_lock_for_copies();
+    EXECUTE FUNCTION entities_copy_to_relations();
