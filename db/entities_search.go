@@ -326,7 +326,10 @@ func (s *Entities) typeCounts(org string, ts []cartograph.EntityType) (*bun.Sele
 	if err != nil {
 		return nil, err
 	}
-	sel := s.db.NewSelect().TableExpr("entity_counts").ColumnExpr("coalesce(sum(n), 0)").Where("org_id = ?", org)
+	// sum(bigint) is numeric, which pgx scans into an int through
+	// math/big: on every row of a counted page, ~6 % of a REST page's
+	// server CPU. The cast makes it a plain int8.
+	sel := s.db.NewSelect().TableExpr("entity_counts").ColumnExpr("coalesce(sum(n), 0)::bigint").Where("org_id = ?", org)
 	if len(types) > 0 {
 		sel.Where("type = ANY(?)", pgArray(types))
 	}
