@@ -2,9 +2,11 @@ package rest
 
 import (
 	"encoding/json"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"cartograph/cartograph"
@@ -109,10 +111,11 @@ func entityJSON(e *cartograph.Entity, parents []cartograph.Parent) json.RawMessa
 	return appendEntity(nil, &entityDTO{e: e, parents: parents}, nil)
 }
 
-// appendPage returns a page answer {items, pageNumber, pageSize, totalFound}
-// with its n items written by item, and the newline an encoder ends with.
-func appendPage(n, pageNumber, pageSize, total int, item func(b []byte, i int) []byte) []byte {
-	b := make([]byte, 0, 128+1024*n) // an entity takes about 1 KB
+// appendPage appends to b a page answer {items, pageNumber, pageSize,
+// totalFound} with its n items written by item, and the newline an encoder
+// ends with.
+func appendPage(b []byte, n, pageNumber, pageSize, total int, item func(b []byte, i int) []byte) []byte {
+	b = slices.Grow(b, 128+1024*n) // an entity takes about 1 KB
 	b = append(b, `{"items":[`...)
 	for i := range n {
 		if i > 0 {
@@ -127,6 +130,26 @@ func appendPage(n, pageNumber, pageSize, total int, item func(b []byte, i int) [
 	b = append(b, `,"totalFound":`...)
 	b = strconv.AppendInt(b, int64(total), 10)
 	return append(b, "}\n"...)
+}
+
+// pageBuffers keeps page answers' buffers between requests. A REST page of
+// fifty entities is ~50 KB, which every request allocated, and the runtime
+// zeroed, afresh. A buffer grown past maxPooledPage (a page of up to 1,000
+// entities) is left to the collector rather than kept.
+var pageBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+const maxPooledPage = 1 << 20
+
+// writePage answers 200 with a page (appendPage) written into a pooled
+// buffer, which goes back to the pool once written: the response writer
+// copies or sends what it is given before Write returns.
+func writePage(w http.ResponseWriter, n, pageNumber, pageSize, total int, item func(b []byte, i int) []byte) {
+	buf := pageBuffers.Get().(*[]byte)
+	*buf = appendPage((*buf)[:0], n, pageNumber, pageSize, total, item)
+	writeBody(w, http.StatusOK, *buf)
+	if cap(*buf) <= maxPooledPage {
+		pageBuffers.Put(buf)
+	}
 }
 
 // appendCostRow writes a schema-cost row.

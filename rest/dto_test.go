@@ -3,7 +3,11 @@ package rest
 import (
 	"bytes"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -191,7 +195,7 @@ func TestPageBody(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			want := encode(t, map[string]any{"totalFound": 1234, "pageNumber": 3, "pageSize": 50, "items": tc.items})
-			if got := string(appendPage(tc.n, 3, 50, 1234, tc.item)); got != want {
+			if got := string(appendPage(nil, tc.n, 3, 50, 1234, tc.item)); got != want {
 				t.Errorf("written:\n%s\nencoded map:\n%s", got, want)
 			}
 		})
@@ -219,8 +223,9 @@ func BenchmarkEntityPage(b *testing.B) {
 	costs := &db.CostColumns{Accrued: "1234.5600", Prior: "1000.0000", Change: "234.5600"}
 	b.Run("written", func(b *testing.B) {
 		b.ReportAllocs()
+		var page []byte // the handlers' pooled buffer (writePage)
 		for b.Loop() {
-			_ = appendPage(len(es), 0, 50, 10000, func(buf []byte, i int) []byte {
+			page = appendPage(page[:0], len(es), 0, 50, 10000, func(buf []byte, i int) []byte {
 				return appendEntity(buf, &entityDTO{e: es[i], costs: costs}, nil)
 			})
 		}
@@ -236,4 +241,31 @@ func BenchmarkEntityPage(b *testing.B) {
 			_ = gojson.NewEncoder(&buf).Encode(map[string]any{"totalFound": 10000, "pageNumber": 0, "pageSize": 50, "items": items})
 		}
 	})
+}
+
+// TestWritePage answers pages through a pool that holds a used buffer: each
+// answer is exactly its own page, whatever the buffer held before.
+func TestWritePage(t *testing.T) {
+	item := func(s string) func([]byte, int) []byte {
+		return func(b []byte, _ int) []byte { return appendString(b, s) }
+	}
+	for _, tc := range []struct {
+		name string
+		n    int
+		s    string
+	}{{"long", 40, strings.Repeat("x", 2000)}, {"short after long", 1, "short"}, {"empty", 0, ""}} {
+		t.Run(tc.name, func(t *testing.T) {
+			used := []byte(strings.Repeat("#", 4096))
+			pageBuffers.Put(&used)
+			rec := httptest.NewRecorder()
+			writePage(rec, tc.n, 2, 50, 99, item(tc.s))
+			want := string(appendPage(nil, tc.n, 2, 50, 99, item(tc.s)))
+			if got := rec.Body.String(); rec.Code != http.StatusOK || got != want {
+				t.Fatalf("status %d, body %.80q…, want %.80q…", rec.Code, got, want)
+			}
+			if cl := rec.Header().Get("Content-Length"); cl != strconv.Itoa(len(want)) {
+				t.Errorf("Content-Length %s, want %d", cl, len(want))
+			}
+		})
+	}
 }

@@ -167,10 +167,10 @@ func (h *catalogHandler) queryBuilder(w http.ResponseWriter, r *http.Request) {
 		WriteCatalogError(w, r, err)
 		return
 	}
-	writeBody(w, http.StatusOK, appendPage(len(items), page, size, total, func(b []byte, i int) []byte {
+	writePage(w, len(items), page, size, total, func(b []byte, i int) []byte {
 		if it := items[i]; it.Cost != nil {
 			return appendCostRow(b, it.Cost)
 		}
 		return appendEntity(b, &entityDTO{e: items[i].Entity, costs: items[i].Costs}, nil)
-	}))
+	})
 }

@@ -222,9 +222,9 @@ func (h *catalogHandler) searchEntities(w http.ResponseWriter, r *http.Request) 
 		}
 	}
 	page := req.query.Page
-	writeBody(w, http.StatusOK, appendPage(len(entities), page.Offset/max(page.Limit, 1), page.Limit, total,
+	writePage(w, len(entities), page.Offset/max(page.Limit, 1), page.Limit, total,
 		func(b []byte, i int) []byte {
 			e := entities[i]
 			return appendEntity(b, &entityDTO{e: e, parents: parents[e.ID]}, req.include)
-		}))
+		})
 }
