@@ -43,6 +43,25 @@ type loaders struct {
 	// filters holds the where inputs of this operation by canonical text, so
 	// loader keys stay comparable.
 	filters sync.Map
+
+	groupsMu sync.Mutex
+	groups   map[relGroup]*relGroup // interned, for relKey
+}
+
+// relGroup returns the one pointer this operation uses for g, so that
+// relation keys with equal groups are equal.
+func (l *loaders) relGroup(g relGroup) *relGroup {
+	l.groupsMu.Lock()
+	defer l.groupsMu.Unlock()
+	if p, ok := l.groups[g]; ok {
+		return p
+	}
+	if l.groups == nil {
+		l.groups = map[relGroup]*relGroup{}
+	}
+	p := &g
+	l.groups[g] = p
+	return p
 }
 
 // where registers a where input and returns its key ("" for none).
@@ -257,16 +276,10 @@ func newLoaders(store *db.DB) *loaders {
 			})
 		}),
 		related: newLoader("related", func(ctx context.Context, keys []relKey) (map[relKey][]*cartograph.Entity, error) {
-			type group struct {
-				hop   cartograph.Hop
-				page  cartograph.Page
-				where string
-				parts cartograph.EntityParts
-			}
-			return grouped(keys, func(k relKey) (group, string) { return group{k.Hop, k.Page, k.Where, k.Parts}, k.ParentID },
-				func(g group, id string) relKey { return relKey{id, g.hop, g.page, g.where, g.parts} },
-				func(g group, ids []string) (map[string][]*cartograph.Entity, error) {
-					return store.Relations.Neighbors(ctx, ids, g.hop, g.page, l.filter(g.where), g.parts)
+			return grouped(keys, func(k relKey) (*relGroup, string) { return k.Group, k.ParentID },
+				func(g *relGroup, id string) relKey { return relKey{id, g} },
+				func(g *relGroup, ids []string) (map[string][]*cartograph.Entity, error) {
+					return store.Relations.Neighbors(ctx, ids, g.Hop, g.Page, l.filter(g.Where), g.Parts)
 				})
 		}),
 		relatedCount: newLoader("relatedCount", func(ctx context.Context, keys []model.RelKey) (map[model.RelKey]int, error) {

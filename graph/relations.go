@@ -18,14 +18,24 @@ type relationField struct {
 	page string
 }
 
-// relKey asks for one page of a parent's neighbours through a hop,
-// filtered by a where input (its canonical text; "" for none).
+// relKey asks for one page of a parent's neighbours: the parent, and what
+// it shares with the other parents of its field (relGroup). The group is
+// held by its interned pointer (loaders.relGroup), so hashing a key, which
+// a relation page's prefetch and load do half a dozen times, hashes the
+// parent's id and a pointer instead of five strings.
 type relKey struct {
 	ParentID string
-	Hop      cartograph.Hop
-	Page     cartograph.Page
-	Where    string
-	Parts    cartograph.EntityParts // of each neighbour, from the field's selection
+	Group    *relGroup
+}
+
+// relGroup is what a relation field asks of every parent: a hop, a page,
+// filtered by a where input (its canonical text; "" for none), and the
+// parts of each neighbour to read, from the field's selection.
+type relGroup struct {
+	Hop   cartograph.Hop
+	Page  cartograph.Page
+	Where string
+	Parts cartograph.EntityParts
 }
 
 // relatedPage resolves a relation field through the batching loader and
@@ -47,7 +57,8 @@ func relatedPage[P any](ctx context.Context, parent *cartograph.Entity, field st
 	if fc := graphql.GetFieldContext(ctx); fc != nil {
 		parts = pageParts(fc.Field.Selections)
 	}
-	items, err := loadersFrom(ctx).related.Load(ctx, relKey{parent.ID, rf.hop, page, wk, parts})()
+	l := loadersFrom(ctx)
+	items, err := l.related.Load(ctx, relKey{parent.ID, l.relGroup(relGroup{rf.hop, page, wk, parts})})()
 	if err != nil {
 		return zero, err
 	}
@@ -94,10 +105,10 @@ func prefetchRelated(hop cartograph.Hop) childLoad {
 		if err != nil {
 			return nil, err
 		}
-		parts := pageParts(sel)
+		g := l.relGroup(relGroup{hop, page, wk, pageParts(sel)})
 		keys := make([]relKey, len(parents))
 		for i, p := range parents {
-			keys[i] = relKey{p.(model.Entity).Base().ID, hop, page, wk, parts}
+			keys[i] = relKey{p.(model.Entity).Base().ID, g}
 		}
 		found, err := l.related.prefetch(ctx, keys)
 		pages := make([]any, len(keys))
