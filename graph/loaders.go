@@ -98,8 +98,8 @@ type batch[K comparable, V any] struct {
 	fetched map[K]V
 }
 
-// prefetch fetches every key in one call and keeps the
-// answers, so later Loads of those keys run no query.
+// prefetch fetches every key in one call and keeps the answers, so later
+// Loads of those keys run no query.
 func (b *batch[K, V]) prefetch(ctx context.Context, keys []K) (map[K]V, error) {
 	metrics.Batch(b.name+" (prefetch)", len(keys))
 	ctx, end := tracing.Start(ctx, "prefetch "+b.name, attribute.Int("keys", len(keys)))
