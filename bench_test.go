@@ -111,11 +111,20 @@ func gqlRequest(b *testing.B, h http.Handler, key, query string) []byte {
 	return w.Body.Bytes()
 }
 
-// BenchmarkGraphQuery runs Q2 and a depth-6 transitive closure over the
-// shared scale-1 data set through the full handler (auth, GraphQL, SQL).
-// The Q2 answer is checked against manifest.json first.
+// BenchmarkGraphQuery runs Q1, Q2 and a depth-6 transitive closure over
+// the shared scale-1 data set through the full handler (auth, GraphQL,
+// SQL). The Q1 and Q2 answers are checked against manifest.json first.
 func BenchmarkGraphQuery(b *testing.B) {
 	h, key, exp := benchCatalog(b, benchScale())
+	if err := exp.Check(shapes.Page, false, gqlRequest(b, h, key, shapes.Q1GraphQL)); err != nil {
+		b.Fatalf("Q1 answer: %v", err)
+	}
+	b.Run("q1", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			gqlRequest(b, h, key, shapes.Q1GraphQL)
+		}
+	})
 	q2 := shapes.Q2GraphQL(20)
 	if err := exp.Check(shapes.Graph, false, gqlRequest(b, h, key, q2)); err != nil {
 		b.Fatalf("Q2 answer: %v", err)
