@@ -6,9 +6,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"cartograph/bench/shapes"
@@ -170,4 +172,87 @@ func fastReadCounts(t *testing.T, c *catalogClient) map[string]float64 {
 		out[result] = n
 	}
 	return out
+}
+
+// TestFastReadsRepeatedQueries asks the same query text again and again,
+// as a frontend does. A query that declares no variable is planned once and
+// its plans reused (graph/fastpath.go, planCache): every answer, one after
+// the other and side by side, must still be gqlgen's, and a query the fast
+// path declines or hands to gqlgen must stay so. A query with variables
+// is planned per request: the same text with other variables must follow
+// them.
+func TestFastReadsRepeatedQueries(t *testing.T) {
+	c := newCatalogClient(t, "fastrepeat")
+	ids := seedEveryType(t, c)
+	gqlgen := newTestServer(t, func(cfg *config) { cfg.GqlgenOnly = true })
+	post := func(s *testServer, query string, vars map[string]any) response {
+		t.Helper()
+		body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.do(t, "POST", "/graphql", map[string]string{"Api-Key": c.key}, string(body))
+	}
+	cases := []struct {
+		name, query string
+		want        string // answered, declined or rerun
+	}{
+		{"a page of every type", `{ entities(first: 50) { totalCount items { __typename name ... on Service { lifecycle } ... on Resource { provider } } } }`, "answered"},
+		{"relations", `{ entity(id: "` + ids["holder"] + `") { ... on Service { environments(first: 1) { items { name resources { items { name } } } } } } }`, "answered"},
+		{"literal skip and include", `{ entities(first: 2) { items { name @include(if: false) id @skip(if: true) type } } }`, "answered"},
+		{"a field it lacks", `{ viewer { name } entities { totalCount } }`, "declined"},
+		{"a resolver error", `{ entities(first: -1) { totalCount } }`, "rerun"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			want := post(gqlgen, tc.query, nil)
+			before := fastReadCounts(t, c)
+			const repeats = 3
+			for range repeats {
+				if got := post(c.srv, tc.query, nil); got.status != want.status || !bytes.Equal(got.body, want.body) {
+					t.Fatalf("fast path: %d %s\ngqlgen:    %d %s", got.status, got.body, want.status, want.body)
+				}
+			}
+			if d := fastReadCounts(t, c)[tc.want] - before[tc.want]; d != repeats {
+				t.Errorf("fast reads %q went up by %v, want %d", tc.want, d, repeats)
+			}
+			// Side by side: requests sharing the plans at once.
+			body, _ := json.Marshal(map[string]any{"query": tc.query})
+			var wg sync.WaitGroup
+			bodies := make([][]byte, 8)
+			errs := make([]error, len(bodies))
+			for i := range bodies {
+				wg.Go(func() {
+					req, _ := http.NewRequest("POST", c.srv.url+"/graphql", bytes.NewReader(body))
+					req.Header.Set("Content-Type", "application/json")
+					req.Header.Set("Api-Key", c.key)
+					res, err := http.DefaultClient.Do(req)
+					if err != nil {
+						errs[i] = err
+						return
+					}
+					defer res.Body.Close()
+					bodies[i], errs[i] = io.ReadAll(res.Body)
+				})
+			}
+			wg.Wait()
+			for i, b := range bodies {
+				if errs[i] != nil || !bytes.Equal(b, want.body) {
+					t.Errorf("side by side %d: %v %s\ngqlgen: %s", i, errs[i], b, want.body)
+				}
+			}
+		})
+	}
+	t.Run("variables", func(t *testing.T) {
+		query := `query Q($with: Boolean!, $n: Int) { entities(first: $n) { items { name tags @include(if: $with) } } }`
+		for _, vars := range []map[string]any{{"with": true, "n": 2}, {"with": false, "n": 3}, {"with": true, "n": 1}} {
+			got, want := post(c.srv, query, vars), post(gqlgen, query, vars)
+			if got.status != want.status || !bytes.Equal(got.body, want.body) {
+				t.Fatalf("%v: fast path %d %s\ngqlgen %d %s", vars, got.status, got.body, want.status, want.body)
+			}
+			if with := bytes.Contains(got.body, []byte(`"tags"`)); with != vars["with"] {
+				t.Errorf("%v: tags in the answer = %v: %s", vars, with, got.body)
+			}
+		}
+	})
 }

@@ -77,7 +77,7 @@ func newServer(store *db.DB, cfg Options, post graphql.Transport) *handler.Serve
 	}
 	if !cfg.GqlgenOnly {
 		// Last, so it runs inside the other extensions' interceptors.
-		srv.Use(fastReads{schema: schema.(*executableSchema), trace: cfg.Trace})
+		srv.Use(fastReads{schema: schema.(*executableSchema), trace: cfg.Trace, plans: &planCache{}})
 	}
 	srv.SetErrorPresenter(presentError(cfg.Logger))
 	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
