@@ -2,8 +2,10 @@ package main
 
 import (
 	"cartograph/cartograph"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -391,6 +393,51 @@ func TestQueryBuilderCosts(t *testing.T) {
 	if res["totalFound"] != float64(3) || res["items"].([]any)[0].(map[string]any)["cost"] != float64(100) {
 		t.Errorf("schema-cost = %v", res)
 	}
+
+	// includeProperties answers the same items as the whole DTO, cut down
+	// to id, type and the properties named, whatever filters, sorts or
+	// cost columns the page uses.
+	for _, tc := range []struct {
+		name, body string
+		include    []string
+	}{
+		{"names and tags", `"schemaIdentifier":"schema-service"`, []string{"name", "tags"}},
+		{"nothing", `"schemaIdentifier":"schema-service"`, []string{}},
+		{"one cost column", `"schemaIdentifier":"schema-service",` + rng, []string{"name", "changeCosts"}},
+		{"sorted on a column not shown, with costs", `"schemaIdentifier":"schema-service",` + rng + `,
+			"sort":{"property":"createDateTime","order":"DESC"}`, []string{"name", "accruedCosts"}},
+		{"sorted on a type's own field", `"schemaIdentifier":"schema-service","sort":{"property":"lifecycle"}`, []string{"lifecycle"}},
+		{"filtered and sorted on costs, costs not shown", `"schemaIdentifier":"schema-service",` + rng + `,
+			"sort":{"property":"accruedCosts","order":"DESC"},"filter":{"column":"accruedCosts","operator":"gt","value":0}`, []string{"name"}},
+		{"relation filter", `"schemaIdentifier":"schema-service","filter":{"column":"environments.resources.provider","operator":"eq","value":"AWS"}`,
+			[]string{"metaTags", "links", "description"}},
+		{"resources", `"schemaIdentifier":"schema-resource",` + rng, []string{"provider", "providerResourceKey", "location", "priorPeriodCosts"}},
+		{"a name no entity has", `"schemaIdentifier":"schema-environment"`, []string{"name", "color"}},
+	} {
+		t.Run("includeProperties "+tc.name, func(t *testing.T) {
+			whole := c.must(t, 200, "POST", "/public/v1/query-builder", "{"+tc.body+"}").json(t)
+			include, _ := json.Marshal(tc.include)
+			cut := c.must(t, 200, "POST", "/public/v1/query-builder", "{"+tc.body+`,"includeProperties":`+string(include)+"}").json(t)
+			var want []any
+			for _, it := range whole["items"].([]any) {
+				m := map[string]any{}
+				for k, v := range it.(map[string]any) {
+					if k == "id" || k == "type" || slices.Contains(tc.include, k) {
+						m[k] = v
+					}
+				}
+				want = append(want, m)
+			}
+			if len(want) == 0 {
+				t.Fatal("the whole answer has no items: the case tests nothing")
+			}
+			if !reflect.DeepEqual(cut["items"], want) || cut["totalFound"] != whole["totalFound"] {
+				t.Errorf("items %v, totalFound %v; want %v, %v", cut["items"], cut["totalFound"], want, whole["totalFound"])
+			}
+		})
+	}
+	wantCatalogError(t, c.call(t, "POST", "/public/v1/query-builder", `{"schemaIdentifier":"schema-service","includeProperties":"name"}`),
+		400, "includeProperties must be an array of strings")
 }
 
 // TestFilteredPageStatements: a filtered GraphQL page is one statement, plus

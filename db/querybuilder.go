@@ -22,6 +22,12 @@ type QueryBuilderQuery struct {
 	Desc     bool
 	From, To string // dateRange, YYYY-MM-DD inclusive
 	Page     cartograph.Page
+	// Parts are the parts of each entity read (0: all), for a request that
+	// shows some properties only (includeProperties).
+	Parts cartograph.EntityParts
+	// SkipCosts leaves the cost columns out of the items, for a request
+	// that shows none; a filter or sort on them still computes them.
+	SkipCosts bool
 }
 
 // CostColumns are the computed cost columns of an item, exact decimals.
@@ -145,6 +151,8 @@ func (s *Entities) QueryBuilder(ctx context.Context, q QueryBuilderQuery) ([]Que
 	if HasCostColumns(q.Type) {
 		columns, costArgs = queryCostColumns, []any{from, priorTo, priorFrom, to}
 	}
+	withCostColumns := costArgs != nil && !q.SkipCosts // the items carry them
+	entityCols := entityColumns("e", q.Parts)
 	order, nullable, err := sortColumn(q.Sort, q.Type, columns)
 	if err != nil {
 		return nil, 0, err
@@ -178,8 +186,12 @@ func (s *Entities) QueryBuilder(ctx context.Context, q QueryBuilderQuery) ([]Que
 				return nil, 0, err
 			}
 		}
+		outer := entityCols // over the subquery e, whose columns are named as entities'
+		if withCostColumns {
+			outer = "e.accrued_costs, e.prior_period_costs, e.change_costs, " + outer
+		}
 		withCosts = func() *bun.SelectQuery {
-			return s.db.NewSelect().ColumnExpr("e.*").
+			return s.db.NewSelect().ColumnExpr(outer).
 				TableExpr(`(SELECT `+costColumnsSQL("")+` FROM entities e `+costLateral(q.Type)+`
 					WHERE e.org_id = ? AND e.type = ?) AS e`, slices.Concat(costArgs, []any{a.OrgID, string(q.Type)})...).
 				Where(where, whereArgs...)
@@ -189,10 +201,14 @@ func (s *Entities) QueryBuilder(ctx context.Context, q QueryBuilderQuery) ([]Que
 		// The page as Search finds it (relation conditions tested lazily,
 		// in page order, unless the page counts its matches), then the
 		// costs of its rows alone.
-		if sel, counted, err = s.pageSelect(a.OrgID, eq, "e.*", orderBy); err != nil {
+		inner := entityCols
+		if withCostColumns && q.Sort != "" && q.Sort != "name" && q.Sort != "id" {
+			inner = "e.*" // the outer ORDER BY reads the sort column from it
+		}
+		if sel, counted, err = s.pageSelect(a.OrgID, eq, inner, orderBy); err != nil {
 			return nil, 0, err
 		}
-		if costArgs != nil {
+		if withCostColumns {
 			sel = s.db.NewSelect().ColumnExpr(costColumnsSQL("::text")).TableExpr("(?) AS e", sel).
 				Join(costLateral(q.Type), costArgs...).OrderExpr(orderBy)
 		}
@@ -200,7 +216,7 @@ func (s *Entities) QueryBuilder(ctx context.Context, q QueryBuilderQuery) ([]Que
 	var lead []any
 	var c CostColumns
 	var found int64
-	if costArgs != nil {
+	if withCostColumns {
 		lead = []any{&c.Accrued, &c.Prior, &c.Change}
 	}
 	if counted {
@@ -210,7 +226,7 @@ func (s *Entities) QueryBuilder(ctx context.Context, q QueryBuilderQuery) ([]Que
 	err = s.rows.selectRows(ctx, sel, func(rows pgx.Rows) error {
 		return scanEntities(rows, lead, func(e *cartograph.Entity) {
 			it := QueryBuilderItem{Entity: e}
-			if costArgs != nil {
+			if withCostColumns {
 				costs := CostColumns{zeroAsZero(c.Accrued), zeroAsZero(c.Prior), zeroAsZero(c.Change)}
 				it.Costs = &costs
 			}

@@ -31,7 +31,8 @@ type entityDTO struct {
 // dtoField writes one key and its value.
 type dtoField struct {
 	name  string
-	key   []byte // "name":
+	part  cartograph.EntityParts // what value reads of the entity; 0 for a cost column
+	key   []byte                 // "name":
 	value func(b []byte, d *entityDTO) []byte
 }
 
@@ -39,27 +40,27 @@ type dtoField struct {
 // without the cost columns, [1] with them.
 var dtoFields = func() map[cartograph.EntityType][2][]dtoField {
 	common := []dtoField{
-		field("id", func(b []byte, d *entityDTO) []byte { return appendString(b, d.e.ID) }),
-		field("name", func(b []byte, d *entityDTO) []byte { return appendString(b, d.e.Name) }),
-		field("orgId", func(b []byte, d *entityDTO) []byte { return appendString(b, d.e.OrgID) }),
-		field("type", func(b []byte, d *entityDTO) []byte { return appendString(b, string(d.e.Type)) }),
-		field("description", func(b []byte, d *entityDTO) []byte { return appendString(b, d.e.Description) }),
-		field("tags", func(b []byte, d *entityDTO) []byte { return appendStrings(b, d.e.Tags) }),
-		field("metaTags", func(b []byte, d *entityDTO) []byte { return appendMetaTags(b, d.e.MetaTags) }),
-		field("links", func(b []byte, d *entityDTO) []byte { return appendLinks(b, d.e.Links) }),
-		field("parents", func(b []byte, d *entityDTO) []byte { return appendParents(b, d.parents) }),
-		field("createdBy", func(b []byte, d *entityDTO) []byte { return appendString(b, d.e.CreatedBy) }),
-		field("lastChangedBy", func(b []byte, d *entityDTO) []byte { return appendString(b, d.e.LastChangedBy) }),
-		field("createDateTime", func(b []byte, d *entityDTO) []byte { return appendTime(b, d.e.CreatedAt) }),
-		field("lastChangedDateTime", func(b []byte, d *entityDTO) []byte { return appendTime(b, d.e.UpdatedAt) }),
-		field("permissions", func(b []byte, d *entityDTO) []byte { return appendRaw(b, d.e.Permissions) }),
-		field("generalAccess", func(b []byte, d *entityDTO) []byte { return appendStrings(b, d.e.GeneralAccess) }),
-		field("origin", func(b []byte, d *entityDTO) []byte { return appendString(b, string(d.e.Origin)) }),
+		field("id", cartograph.PartCore, func(b []byte, d *entityDTO) []byte { return appendString(b, d.e.ID) }),
+		field("name", cartograph.PartCore, func(b []byte, d *entityDTO) []byte { return appendString(b, d.e.Name) }),
+		field("orgId", cartograph.PartCore, func(b []byte, d *entityDTO) []byte { return appendString(b, d.e.OrgID) }),
+		field("type", cartograph.PartCore, func(b []byte, d *entityDTO) []byte { return appendString(b, string(d.e.Type)) }),
+		field("description", cartograph.PartDescription, func(b []byte, d *entityDTO) []byte { return appendString(b, d.e.Description) }),
+		field("tags", cartograph.PartTags, func(b []byte, d *entityDTO) []byte { return appendStrings(b, d.e.Tags) }),
+		field("metaTags", cartograph.PartMetaTags, func(b []byte, d *entityDTO) []byte { return appendMetaTags(b, d.e.MetaTags) }),
+		field("links", cartograph.PartLinks, func(b []byte, d *entityDTO) []byte { return appendLinks(b, d.e.Links) }),
+		field("parents", cartograph.PartCore, func(b []byte, d *entityDTO) []byte { return appendParents(b, d.parents) }),
+		field("createdBy", cartograph.PartAuthors, func(b []byte, d *entityDTO) []byte { return appendString(b, d.e.CreatedBy) }),
+		field("lastChangedBy", cartograph.PartAuthors, func(b []byte, d *entityDTO) []byte { return appendString(b, d.e.LastChangedBy) }),
+		field("createDateTime", cartograph.PartTimes, func(b []byte, d *entityDTO) []byte { return appendTime(b, d.e.CreatedAt) }),
+		field("lastChangedDateTime", cartograph.PartTimes, func(b []byte, d *entityDTO) []byte { return appendTime(b, d.e.UpdatedAt) }),
+		field("permissions", cartograph.PartPermissions, func(b []byte, d *entityDTO) []byte { return appendRaw(b, d.e.Permissions) }),
+		field("generalAccess", cartograph.PartAccess, func(b []byte, d *entityDTO) []byte { return appendStrings(b, d.e.GeneralAccess) }),
+		field("origin", cartograph.PartAuthors, func(b []byte, d *entityDTO) []byte { return appendString(b, string(d.e.Origin)) }),
 	}
 	costs := []dtoField{
-		field("accruedCosts", func(b []byte, d *entityDTO) []byte { return append(b, d.costs.Accrued...) }),
-		field("priorPeriodCosts", func(b []byte, d *entityDTO) []byte { return append(b, d.costs.Prior...) }),
-		field("changeCosts", func(b []byte, d *entityDTO) []byte { return append(b, d.costs.Change...) }),
+		field("accruedCosts", 0, func(b []byte, d *entityDTO) []byte { return append(b, d.costs.Accrued...) }),
+		field("priorPeriodCosts", 0, func(b []byte, d *entityDTO) []byte { return append(b, d.costs.Prior...) }),
+		field("changeCosts", 0, func(b []byte, d *entityDTO) []byte { return append(b, d.costs.Change...) }),
 	}
 	byName := func(a, b dtoField) int { return strings.Compare(a.name, b.name) }
 	out := map[cartograph.EntityType][2][]dtoField{}
@@ -67,7 +68,7 @@ var dtoFields = func() map[cartograph.EntityType][2][]dtoField {
 		fields := slices.Clone(common)
 		for _, fd := range cartograph.TypeFields[t] {
 			if fd.Output {
-				fields = append(fields, field(fd.Name, func(b []byte, d *entityDTO) []byte { return appendFieldValue(b, d.e, fd) }))
+				fields = append(fields, field(fd.Name, fieldPart(fd), func(b []byte, d *entityDTO) []byte { return appendFieldValue(b, d.e, fd) }))
 			}
 		}
 		withCosts := slices.Concat(fields, costs)
@@ -78,8 +79,53 @@ var dtoFields = func() map[cartograph.EntityType][2][]dtoField {
 	return out
 }()
 
-func field(name string, value func([]byte, *entityDTO) []byte) dtoField {
-	return dtoField{name: name, key: append(appendString(nil, name), ':'), value: value}
+func field(name string, part cartograph.EntityParts, value func([]byte, *entityDTO) []byte) dtoField {
+	return dtoField{name: name, part: part, key: append(appendString(nil, name), ':'), value: value}
+}
+
+// fieldPart is the part of an entity a type's own field is read from
+// (appendFieldValue).
+func fieldPart(fd cartograph.FieldSpec) cartograph.EntityParts {
+	switch fd.Column {
+	case "provider":
+		return cartograph.PartProvider
+	case "provider_type", "provider_resource_key", "provider_resource_type", "provider_account_id", "location":
+		return cartograph.PartProviderKeys
+	}
+	if fd.Name == "packageName" {
+		return cartograph.PartCore
+	}
+	return cartograph.PartAttrs
+}
+
+// includeParts returns the parts of an entity of the given types (none:
+// every type) that the DTO properties named in include are written from,
+// so that a read skips the columns, JSON above all, that no property shows.
+// A nil include is every property.
+func includeParts(types []cartograph.EntityType, include []string) cartograph.EntityParts {
+	if include == nil {
+		return cartograph.AllParts
+	}
+	if len(types) == 0 {
+		types = cartograph.EntityTypes
+	}
+	parts := cartograph.PartCore
+	for _, t := range types {
+		for _, f := range dtoFields[t][1] {
+			if slices.Contains(include, f.name) {
+				parts |= f.part
+			}
+		}
+	}
+	return parts
+}
+
+// includesCosts reports whether include (nil: every property) names a
+// query-builder cost column.
+func includesCosts(include []string) bool {
+	return include == nil || slices.ContainsFunc(include, func(name string) bool {
+		return name == "accruedCosts" || name == "priorPeriodCosts" || name == "changeCosts"
+	})
 }
 
 // appendEntity writes d's DTO. With include, only those properties are

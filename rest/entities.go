@@ -37,7 +37,7 @@ func (h *catalogHandler) routes() []Route {
 		{"POST", "/public/v1/catalog/batch/entities/resource", "Upsert up to 50 discovered resources by identity (provider, account, key)", c8, h.upsertBatch(cartograph.Resource)},
 		{"POST", "/public/v1/catalog/batch/entities/base", "Upsert up to 50 discovered base entities by name", c8, h.upsertBatch(cartograph.Base)},
 		{"DELETE", "/public/v1/catalog/batch/entities", "Delete entities by id, skipping unknown ones", c8, h.deleteBatch},
-		{"POST", "/public/v1/query-builder", "Query entities (or cost rows) with nested filters, relation paths and cost columns", c8, h.queryBuilder},
+		{"POST", "/public/v1/query-builder", "Query entities (or cost rows) with nested filters, relation paths, cost columns and includeProperties", c8, h.queryBuilder},
 		{"POST", "/public/v1/costs/batch", "Replace up to 1000 daily cost rows", c8, h.upsertCosts},
 		{"DELETE", "/public/v1/costs/batch", "Delete daily cost rows", c8, h.deleteCosts},
 		{"GET", "/public/v1/templates", "List templates (name, type, category, entityType)", c8, h.listTemplates},

@@ -158,6 +158,11 @@ func (h *catalogHandler) queryBuilder(w http.ResponseWriter, r *http.Request) {
 		}
 		q.Filter = &f
 	}
+	include := includeProperties(&p, fields)
+	if q.Type != "" {
+		q.Parts = includeParts([]cartograph.EntityType{q.Type}, include)
+		q.SkipCosts = !includesCosts(include)
+	}
 	if err := p.Err(); err != nil {
 		WriteCatalogError(w, r, err)
 		return
@@ -171,6 +176,6 @@ func (h *catalogHandler) queryBuilder(w http.ResponseWriter, r *http.Request) {
 		if it := items[i]; it.Cost != nil {
 			return appendCostRow(b, it.Cost)
 		}
-		return appendEntity(b, &entityDTO{e: items[i].Entity, costs: items[i].Costs}, nil)
+		return appendEntity(b, &entityDTO{e: items[i].Entity, costs: items[i].Costs}, include)
 	})
 }

@@ -74,12 +74,8 @@ func parseSearch(r *http.Request) (*searchRequest, error) {
 	if raw, ok := present(fields, "searchOnlyByName"); ok && json.Unmarshal(raw, &q.NameOnly) != nil {
 		p.Add("searchOnlyByName", "searchOnlyByName must be a boolean value")
 	}
-	if raw, ok := present(fields, "includeProperties"); ok {
-		req.include = []string{}
-		if json.Unmarshal(raw, &req.include) != nil {
-			p.Add("includeProperties", "includeProperties must be an array of strings")
-		}
-	}
+	req.include = includeProperties(&p, fields)
+	q.Parts = includeParts(q.Types, req.include)
 	if raw, ok := present(fields, "sort"); ok {
 		var sort struct {
 			Property *string `json:"property"`
@@ -108,6 +104,22 @@ func parseSearch(r *http.Request) (*searchRequest, error) {
 		}
 	}
 	return req, p.Err()
+}
+
+// includeProperties reads the includeProperties of a search or
+// query-builder body: nil when absent (every property), else the names to
+// write besides id and type. Names no entity has are ignored, as
+// Configure8 does.
+func includeProperties(p *cartograph.Problems, fields map[string]json.RawMessage) []string {
+	raw, ok := present(fields, "includeProperties")
+	if !ok {
+		return nil
+	}
+	include := []string{}
+	if json.Unmarshal(raw, &include) != nil {
+		p.Add("includeProperties", "includeProperties must be an array of strings")
+	}
+	return include
 }
 
 // maxFilterDepth bounds COMPOUND nesting.
