@@ -41,6 +41,8 @@ func TestShapeStatements(t *testing.T) {
 		{"Q1 page REST", "/public/v1/query-builder", shapes.Q1REST, 1},
 		{"Q3 filter REST", "/public/v1/query-builder", shapes.Q3REST, 1},
 		{"Q4 cost REST", "/public/v1/query-builder", shapes.Q4REST(from, to), 1},
+		{"Q1 page REST, whole entities", "/public/v1/query-builder", shapes.Q1RESTWhole, 1},
+		{"Q3 filter REST, whole entities", "/public/v1/query-builder", shapes.Q3RESTWhole, 1},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

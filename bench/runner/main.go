@@ -132,7 +132,7 @@ func run(ctx context.Context, o options) error {
 	for _, s := range todo {
 		body, err := post(s)
 		if err == nil {
-			err = exp.Check(s.kind, s.surface == "REST", body)
+			err = exp.Check(s.kind, strings.HasPrefix(s.surface, "REST"), body)
 		}
 		if err != nil {
 			return fmt.Errorf("%s: wrong answer: %w", s.id, err)

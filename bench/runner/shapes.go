@@ -14,7 +14,7 @@ import (
 type shape struct {
 	id      string // q2-graphql
 	kind    string // shapes.Page ... shapes.Cost
-	surface string // GraphQL, REST, PostGraphile
+	surface string // GraphQL, REST (or "REST (whole entities)"), PostGraphile
 	url     string
 	body    string
 	headers map[string]string
@@ -34,6 +34,8 @@ func cartographShapes(m *shapes.Manifest, base, key string) []shape {
 		{"q1-rest", shapes.Page, "REST", rest, shapes.Q1REST, h},
 		{"q3-rest", shapes.Filter, "REST", rest, shapes.Q3REST, h},
 		{"q4-rest", shapes.Cost, "REST", rest, shapes.Q4REST(from, to), h},
+		{"q1-rest-whole", shapes.Page, "REST (whole entities)", rest, shapes.Q1RESTWhole, h},
+		{"q3-rest-whole", shapes.Filter, "REST (whole entities)", rest, shapes.Q3RESTWhole, h},
 	}
 }
 

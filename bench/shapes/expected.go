@@ -154,7 +154,9 @@ func LoadExpected(dir string, m *Manifest, imported func(id string) bool) (*Expe
 
 // answerItem reads the items of both surfaces' answers.
 type answerItem struct {
+	ID           string
 	Name         string
+	Tags         *[]string
 	Dependencies struct{ Items []struct{ Name string } }
 	Environments struct {
 		Items []struct {
@@ -196,6 +198,11 @@ func (e *Expected) Check(kind string, rest bool, body []byte) error {
 	case Page:
 		if !slices.Equal(names, x.Q1Page.Names) {
 			return fmt.Errorf("names %v, want %v", names, x.Q1Page.Names)
+		}
+		for _, it := range its {
+			if it.ID == "" || it.Tags == nil {
+				return fmt.Errorf("%s: no id or no tags", it.Name)
+			}
 		}
 	case Graph:
 		if !slices.Equal(names, x.Q2Graph.Services) {
