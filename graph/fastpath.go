@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -40,7 +39,7 @@ type fastReads struct {
 	// trace starts a span per root field, as the traced extension does.
 	trace bool
 	// plans keeps the plans of operations no variable can change.
-	plans *planCache
+	plans *opCache[cachedPlans]
 }
 
 var (
@@ -95,7 +94,7 @@ type fastRun struct {
 	ec    *executionContext
 	res   ResolverRoot
 	trace bool
-	plans map[planKey]*fastPlan // read-only once planned: it may be shared (planCache)
+	plans map[planKey]*fastPlan // read-only once planned: it may be shared (opCache)
 	// args are each field's coerced arguments, computed at its first use:
 	// they are the same for every object of a plan, but are this
 	// request's, as resolvers get them.
@@ -132,7 +131,7 @@ type fieldWriter func(r *fastRun, f *fastField, obj any) error
 // planOperation plans the operation (plan), or takes its plans from cache
 // when no variable can change them, and reports whether the fast path
 // answers it.
-func (r *fastRun) planOperation(cache *planCache) bool {
+func (r *fastRun) planOperation(cache *opCache[cachedPlans]) bool {
 	op := r.oc.Operation
 	if cache == nil || len(op.VariableDefinitions) > 0 {
 		r.plans = map[planKey]*fastPlan{}
@@ -311,40 +310,13 @@ func concrete(typ string) []string {
 	return []string{typ}
 }
 
-// planCache keeps, by parsed operation, the plans of operations that
-// declare no variable, which are the same on every request. gqlgen's query
-// cache hands every request with the same text the same document, so such
-// a query is planned once rather than per request: planning was 7 % of
-// Q1's server CPU, an items of type Entity being planned for each of the
-// twelve entity types. Plans are read-only once made; each request coerces
-// its own arguments (fastRun.args). The cache keeps its operations' documents
-// alive, so it holds at most maxCachedPlans and is emptied when full.
-type planCache struct {
-	mu sync.RWMutex
-	m  map[*ast.OperationDefinition]cachedPlans
-}
-
-// cachedPlans are an operation's plans and whether the fast path answers it.
+// cachedPlans are an operation's plans and whether the fast path answers
+// it. An operation that declares no variable is planned once and its plans
+// kept (opCache): planning was 7 % of Q1's server CPU, an items of type
+// Entity being planned for each of the twelve entity types. Plans are
+// read-only once made; each request coerces its own arguments
+// (fastRun.args).
 type cachedPlans struct {
 	plans map[planKey]*fastPlan
 	ok    bool
-}
-
-// maxCachedPlans matches gqlgen's query cache (graph/handler.go).
-const maxCachedPlans = 1000
-
-func (c *planCache) get(op *ast.OperationDefinition) (cachedPlans, bool) {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	p, ok := c.m[op]
-	return p, ok
-}
-
-func (c *planCache) put(op *ast.OperationDefinition, p cachedPlans) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil || len(c.m) >= maxCachedPlans {
-		c.m = make(map[*ast.OperationDefinition]cachedPlans)
-	}
-	c.m[op] = p
 }

@@ -69,15 +69,14 @@ func newServer(store *db.DB, cfg Options, post graphql.Transport) *handler.Serve
 	srv.SetParserTokenLimit(20000)
 	srv.AroundOperations(withLoaders(store))
 	srv.Use(extension.Introspection{})
-	srv.Use(depthLimit{max: cfg.MaxDepth})
-	srv.Use(extension.FixedComplexityLimit(cfg.MaxComplexity))
+	srv.Use(&limits{maxDepth: cfg.MaxDepth, maxComplexity: cfg.MaxComplexity, costs: &opCache[opCost]{}})
 	srv.Use(subscriptionEnd{})
 	if cfg.Trace {
 		srv.Use(traced{})
 	}
 	if !cfg.GqlgenOnly {
 		// Last, so it runs inside the other extensions' interceptors.
-		srv.Use(fastReads{schema: schema.(*executableSchema), trace: cfg.Trace, plans: &planCache{}})
+		srv.Use(fastReads{schema: schema.(*executableSchema), trace: cfg.Trace, plans: &opCache[cachedPlans]{}})
 	}
 	srv.SetErrorPresenter(presentError(cfg.Logger))
 	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
