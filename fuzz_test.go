@@ -37,6 +37,10 @@ func FuzzCatalogRequests(f *testing.F) {
 		`{"schemaIdentifier":"schema-service","filter":{"column":"name","operator":"ilike","value":"%\\"}}`,
 		`{"schemaIdentifier":"schema-service","filter":{"column":"lifecycle","operator":"gte","value":{"a":1}}}`,
 		`{"schemaIdentifier":"schema-team","filter":{"column":"members.metaTags.nick","operator":"nin","value":[]}}`,
+		`{"schemaIdentifier":"schema-service","includeProperties":["name","accruedCosts"],"sort":{"property":"lifecycle","order":"DESC"}}`,
+		`{"schemaIdentifier":"schema-resource","includeProperties":[],"filter":{"column":"accruedCosts","operator":"gt","value":0}}`,
+		`{"schemaIdentifier":"schema-environment","includeProperties":[null,"tags"],"sort":{"property":"createDateTime"}}`,
+		`{"types":["resource"],"includeProperties":["provider","location","parents"]}`,
 	} {
 		for i := range paths {
 			f.Add(s, uint8(i))
