@@ -101,6 +101,17 @@ var partColumns = []struct {
 	{cartograph.PartAttrs, []string{"attrs"}},
 }
 
+// ColumnPart returns the part of an entity that reads column, and false
+// for a column of no part (search_text, or one that is not the entities').
+func ColumnPart(column string) (cartograph.EntityParts, bool) {
+	for _, pc := range partColumns {
+		if slices.Contains(pc.columns, column) {
+			return pc.part, true
+		}
+	}
+	return 0, false
+}
+
 // entityColumns is the select list, on table alias, that reads parts of an
 // entity: alias.* for all of them. Core columns named in known are left
 // out, for a reader that knows their value (every neighbour of a hop has

@@ -151,12 +151,18 @@ func (s *Entities) QueryBuilder(ctx context.Context, q QueryBuilderQuery) ([]Que
 	if HasCostColumns(q.Type) {
 		columns, costArgs = queryCostColumns, []any{from, priorTo, priorFrom, to}
 	}
-	withCostColumns := costArgs != nil && !q.SkipCosts // the items carry them
-	entityCols := entityColumns("e", q.Parts)
-	order, nullable, err := sortColumn(q.Sort, q.Type, columns)
+	order, sortPart, err := sortColumn(q.Sort, q.Type, columns)
 	if err != nil {
 		return nil, 0, err
 	}
+	withCostColumns := costArgs != nil && !q.SkipCosts // the items carry them
+	// The rows carry their sort column, shown or not: a page whose cost
+	// columns are summed over it is ordered again outside (below).
+	parts := q.Parts
+	if parts != 0 {
+		parts |= sortPart
+	}
+	entityCols := entityColumns("e", parts)
 	dir := "ASC"
 	if q.Desc {
 		dir = "DESC"
@@ -166,7 +172,7 @@ func (s *Entities) QueryBuilder(ctx context.Context, q QueryBuilderQuery) ([]Que
 	// descending sort from reading the index backwards (a 107 ms sort of
 	// 10,000 services instead of 50 index entries).
 	nulls := ""
-	if nullable {
+	if sortPart == cartograph.PartAttrs { // a type's own field may be missing
 		nulls = " NULLS LAST"
 	}
 	orderBy := fmt.Sprintf(`%s %s%s, e.id %s`, order, dir, nulls, dir)
@@ -201,11 +207,7 @@ func (s *Entities) QueryBuilder(ctx context.Context, q QueryBuilderQuery) ([]Que
 		// The page as Search finds it (relation conditions tested lazily,
 		// in page order, unless the page counts its matches), then the
 		// costs of its rows alone.
-		inner := entityCols
-		if withCostColumns && q.Sort != "" && q.Sort != "name" && q.Sort != "id" {
-			inner = "e.*" // the outer ORDER BY reads the sort column from it
-		}
-		if sel, counted, err = s.pageSelect(a.OrgID, eq, inner, orderBy); err != nil {
+		if sel, counted, err = s.pageSelect(a.OrgID, eq, entityCols, orderBy); err != nil {
 			return nil, 0, err
 		}
 		if withCostColumns {
@@ -264,17 +266,22 @@ func testsColumns(f cartograph.Filter, columns map[string]string) bool {
 }
 
 // sortColumn resolves a sort property (default name) to SQL over alias e,
-// and whether its value may be NULL: every column is NOT NULL, but a
-// type's own field (attrs) may be missing.
-func sortColumn(name string, typ cartograph.EntityType, costColumns map[string]string) (string, bool, error) {
+// and the part of an entity it reads (0 for a cost column). Every column
+// is NOT NULL, but a type's own field (PartAttrs) may be missing.
+func sortColumn(name string, typ cartograph.EntityType, costColumns map[string]string) (string, cartograph.EntityParts, error) {
 	if name == "" || name == "name" {
-		return `e.name COLLATE "C"`, false, nil
+		return `e.name COLLATE "C"`, cartograph.PartCore, nil
 	}
 	col, kind, ok := entityField(costColumns)("e", typ, name)
 	if !ok || kind == kindTags || kind == kindMetaTag || kind == kindJSONArray {
-		return "", false, &cartograph.Error{Code: cartograph.Invalid, Field: "sort.property", Message: fmt.Sprintf("unknown sort column %q", name)}
+		return "", 0, &cartograph.Error{Code: cartograph.Invalid, Field: "sort.property", Message: fmt.Sprintf("unknown sort column %q", name)}
 	}
-	return col, strings.HasPrefix(col, "(e.attrs"), nil
+	if strings.HasPrefix(col, "(e.attrs") {
+		return col, cartograph.PartAttrs, nil
+	}
+	column, _, _ := strings.Cut(strings.TrimPrefix(col, "e."), "::") // e.id::text
+	part, _ := ColumnPart(column)
+	return col, part, nil
 }
 
 // costFields resolves the columns of schema-cost rows (alias c).

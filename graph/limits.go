@@ -65,6 +65,7 @@ func (l *limits) MutateOperationContext(ctx context.Context, oc *graphql.Operati
 			Extensions: map[string]any{"code": "BAD_USER_INPUT"},
 		}
 	}
+	// Under gqlgen's name, so extension.GetComplexityStats reads them.
 	oc.Stats.SetExtension("ComplexityLimit", &extension.ComplexityStats{Complexity: cost.complexity, ComplexityLimit: l.maxComplexity})
 	if cost.complexity > l.maxComplexity {
 		err := gqlerror.Errorf("operation has complexity %d, which exceeds the limit of %d", cost.complexity, l.maxComplexity)

@@ -84,48 +84,38 @@ func field(name string, part cartograph.EntityParts, value func([]byte, *entityD
 }
 
 // fieldPart is the part of an entity a type's own field is read from
-// (appendFieldValue).
+// (appendFieldValue): its column's, or the attrs.
 func fieldPart(fd cartograph.FieldSpec) cartograph.EntityParts {
-	switch fd.Column {
-	case "provider":
-		return cartograph.PartProvider
-	case "provider_type", "provider_resource_key", "provider_resource_type", "provider_account_id", "location":
-		return cartograph.PartProviderKeys
-	}
 	if fd.Name == "packageName" {
-		return cartograph.PartCore
+		return cartograph.PartCore // written from the name
+	}
+	if part, ok := db.ColumnPart(fd.Column); ok {
+		return part
 	}
 	return cartograph.PartAttrs
 }
 
 // includeParts returns the parts of an entity of the given types (none:
 // every type) that the DTO properties named in include are written from,
-// so that a read skips the columns, JSON above all, that no property shows.
-// A nil include is every property.
-func includeParts(types []cartograph.EntityType, include []string) cartograph.EntityParts {
+// so that a read skips the columns, JSON above all, that no property shows,
+// and whether include names a cost column. A nil include is every property.
+func includeParts(types []cartograph.EntityType, include []string) (parts cartograph.EntityParts, costs bool) {
 	if include == nil {
-		return cartograph.AllParts
+		return cartograph.AllParts, true
 	}
 	if len(types) == 0 {
 		types = cartograph.EntityTypes
 	}
-	parts := cartograph.PartCore
+	parts = cartograph.PartCore
 	for _, t := range types {
 		for _, f := range dtoFields[t][1] {
 			if slices.Contains(include, f.name) {
 				parts |= f.part
+				costs = costs || f.part == 0
 			}
 		}
 	}
-	return parts
-}
-
-// includesCosts reports whether include (nil: every property) names a
-// query-builder cost column.
-func includesCosts(include []string) bool {
-	return include == nil || slices.ContainsFunc(include, func(name string) bool {
-		return name == "accruedCosts" || name == "priorPeriodCosts" || name == "changeCosts"
-	})
+	return parts, costs
 }
 
 // appendEntity writes d's DTO. With include, only those properties are

@@ -160,8 +160,9 @@ func (h *catalogHandler) queryBuilder(w http.ResponseWriter, r *http.Request) {
 	}
 	include := includeProperties(&p, fields)
 	if q.Type != "" {
-		q.Parts = includeParts([]cartograph.EntityType{q.Type}, include)
-		q.SkipCosts = !includesCosts(include)
+		var costs bool
+		q.Parts, costs = includeParts([]cartograph.EntityType{q.Type}, include)
+		q.SkipCosts = !costs
 	}
 	if err := p.Err(); err != nil {
 		WriteCatalogError(w, r, err)

@@ -75,7 +75,7 @@ func parseSearch(r *http.Request) (*searchRequest, error) {
 		p.Add("searchOnlyByName", "searchOnlyByName must be a boolean value")
 	}
 	req.include = includeProperties(&p, fields)
-	q.Parts = includeParts(q.Types, req.include)
+	q.Parts, _ = includeParts(q.Types, req.include)
 	if raw, ok := present(fields, "sort"); ok {
 		var sort struct {
 			Property *string `json:"property"`
