@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 
-	gojson "github.com/goccy/go-json"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
@@ -115,8 +114,8 @@ func (s *entityScan) dest(c string) any {
 // fill decodes the raw columns and sets e from the scanned row. Columns
 // not read stay nil and leave their fields at fill's defaults.
 func (s *entityScan) fill(e *cartograph.Entity) error {
-	if err := errors.Join(decodeJSON(s.meta, &s.row.MetaTags),
-		decodeJSON(s.links, &s.row.Links), decodeJSON(s.attr, &s.row.Attrs)); err != nil {
+	if err := errors.Join(decodeMetaTags(s.meta, &s.row.MetaTags),
+		decodeLinks(s.links, &s.row.Links), decodeAttrs(s.attr, &s.row.Attrs)); err != nil {
 		return err
 	}
 	if s.perm != nil {
@@ -124,12 +123,4 @@ func (s *entityScan) fill(e *cartograph.Entity) error {
 	}
 	s.row.fill(e)
 	return nil
-}
-
-// decodeJSON decodes a jsonb column, if it was read, into v.
-func decodeJSON(b pgtype.DriverBytes, v any) error {
-	if b == nil {
-		return nil
-	}
-	return gojson.Unmarshal(b, v)
 }
