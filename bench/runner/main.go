@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -140,23 +141,44 @@ func run(ctx context.Context, o options) error {
 		fmt.Printf("ok   %s\n", s.id)
 	}
 	w := wrk{duration: o.duration, warmup: o.warmup, runs: o.runs, conns: o.conns, dir: work}
-	var rows []row
-	for _, s := range todo {
-		step("measuring %s", s.id)
-		r, err := measure(ctx, w, pg, dbName, s, srv.pid)
-		if err != nil {
-			return err
-		}
-		rows = append(rows, r)
-	}
-
-	peerRows := map[string]row{}
+	var peer map[string]target
 	if o.peer {
-		peerRows, err = runPeer(ctx, peerDir, data, w, pg)
+		step("starting the peer (PostGraphile)")
+		var stop func()
+		if peer, stop, err = startPeer(ctx, peerDir, data, pg); err != nil {
+			return err
+		}
+		defer stop()
+	}
+	var rows []row
+	peerRows := map[string]row{}
+	for _, kind := range []string{shapes.Page, shapes.Graph, shapes.Filter, shapes.Cost} {
+		var ts []target
+		for _, s := range todo {
+			if s.kind == kind {
+				ts = append(ts, target{s, dbName, srv.pid})
+			}
+		}
+		if len(ts) == 0 {
+			continue
+		}
+		if p, ok := peer[kind]; ok {
+			ts = append(ts, p)
+		}
+		step("measuring %s, run by run in turn", kindNames[kind])
+		measured, err := measureTogether(ctx, w, pg, ts)
 		if err != nil {
 			return err
 		}
+		for _, r := range measured {
+			if r.shape.surface == "PostGraphile" {
+				peerRows[kind] = r
+			} else {
+				rows = append(rows, r)
+			}
+		}
 	}
+	slices.SortStableFunc(rows, func(a, b row) int { return order(todo, a.shape.id) - order(todo, b.shape.id) })
 	limits := map[string]result{}
 	if o.pgbench {
 		if err := pg.ensureLoaded(ctx, peerDir, data); err != nil {
@@ -182,6 +204,11 @@ func run(ctx context.Context, o options) error {
 
 // benchOrg is the org the data set is imported into.
 const benchOrg = "bench"
+
+// order is the place of shape id in list: the table keeps the shapes' order.
+func order(list []shape, id string) int {
+	return slices.IndexFunc(list, func(s shape) bool { return s.id == id })
+}
 
 func filterShapes(all []shape, list string) []shape {
 	var out []shape

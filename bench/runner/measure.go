@@ -40,56 +40,87 @@ type row struct {
 // averages over.
 const statementSamples = 100
 
-func measure(ctx context.Context, w wrk, pg *cluster, db string, s shape, pid int) (row, error) {
-	r := row{shape: s}
-	var err error
-	r.statements, err = pg.statements(ctx, db, statementSamples, func() error {
-		for range statementSamples {
-			if _, err := post(s); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return r, err
-	}
-	r.res, err = w.run(ctx, s)
-	r.rss, r.peak = rss(pid)
-	return r, err
+// target is a shape as measured: its server's database (for the statement
+// count) and process (for RSS).
+type target struct {
+	shape shape
+	db    string
+	pid   int
 }
 
-func (w wrk) run(ctx context.Context, s shape) (result, error) {
+// measureTogether measures shapes whose figures are compared (one kind's
+// shapes on every surface and the peer's), taking their runs in turn:
+// run 1 of each, then run 2 of each, and so on. The machine's speed drifts
+// by 20-30 % over an hour; measured one after the other, a slow quarter
+// of an hour fell on one server's runs and not the other's, and the
+// ratio moved with it.
+func measureTogether(ctx context.Context, w wrk, pg *cluster, ts []target) ([]row, error) {
+	rows := make([]row, len(ts))
+	for i, t := range ts {
+		s := t.shape
+		rows[i].shape = s
+		var err error
+		rows[i].statements, err = pg.statements(ctx, t.db, statementSamples, func() error {
+			for range statementSamples {
+				if _, err := post(s); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		if err := w.script(s); err != nil {
+			return nil, err
+		}
+		if _, err := w.once(ctx, s, w.warmup); err != nil {
+			return nil, err
+		}
+	}
+	runs := make([][]result, len(ts))
+	for range w.runs {
+		for i, t := range ts {
+			r, err := w.once(ctx, t.shape, w.duration)
+			if err != nil {
+				return nil, err
+			}
+			fmt.Printf("     %-22s %8.1f req/s  p50 %6.2f ms  p99 %7.2f ms\n", t.shape.id, r.rps, r.p50, r.p99)
+			runs[i] = append(runs[i], r)
+		}
+	}
+	for i, t := range ts {
+		rows[i].res = median(runs[i])
+		rows[i].rss, rows[i].peak = rss(t.pid)
+	}
+	return rows, nil
+}
+
+// script writes the wrk script that sends s's request.
+func (w wrk) script(s shape) error {
 	var lua strings.Builder
 	lua.WriteString("wrk.method = \"POST\"\n")
 	for k, v := range s.headers {
 		fmt.Fprintf(&lua, "wrk.headers[%q] = %q\n", k, v)
 	}
 	fmt.Fprintf(&lua, "wrk.body = [==[%s]==]\n", s.body)
-	script := filepath.Join(w.dir, s.id+".lua")
-	if err := os.WriteFile(script, []byte(lua.String()), 0o600); err != nil {
-		return result{}, err
-	}
-	args := func(d string) []string {
-		return []string{"-t2", "-c" + strconv.Itoa(w.conns), "-d" + d, "--timeout", "10s", "--latency", "-s", script, s.url}
-	}
-	if _, err := exec.CommandContext(ctx, "wrk", args(w.warmup)...).Output(); err != nil {
+	return os.WriteFile(w.scriptPath(s), []byte(lua.String()), 0o600)
+}
+
+func (w wrk) scriptPath(s shape) string { return filepath.Join(w.dir, s.id+".lua") }
+
+// once runs wrk with s's script for duration d.
+func (w wrk) once(ctx context.Context, s shape, d string) (result, error) {
+	out, err := exec.CommandContext(ctx, "wrk", "-t2", "-c"+strconv.Itoa(w.conns), "-d"+d, "--timeout", "10s", "--latency",
+		"-s", w.scriptPath(s), s.url).Output()
+	if err != nil {
 		return result{}, fmt.Errorf("wrk: %w", err)
 	}
-	var runs []result
-	for range w.runs {
-		out, err := exec.CommandContext(ctx, "wrk", args(w.duration)...).Output()
-		if err != nil {
-			return result{}, fmt.Errorf("wrk: %w", err)
-		}
-		r, err := parseWrk(string(out))
-		if err != nil {
-			return result{}, fmt.Errorf("%s: %w\n%s", s.id, err, out)
-		}
-		fmt.Printf("     run: %8.1f req/s  p50 %6.2f ms  p99 %7.2f ms\n", r.rps, r.p50, r.p99)
-		runs = append(runs, r)
+	r, err := parseWrk(string(out))
+	if err != nil {
+		return result{}, fmt.Errorf("%s: %w\n%s", s.id, err, out)
 	}
-	return median(runs), nil
+	return r, nil
 }
 
 var (
@@ -206,43 +237,41 @@ var peerShapes = []struct{ file, kind string }{
 	{"q1-page", shapes.Page}, {"q2-graph", shapes.Graph}, {"q3-filter", shapes.Filter}, {"q4-fn", shapes.Cost},
 }
 
-// runPeer loads the data set into the peer's database, starts PostGraphile,
-// checks its answers (peer/check.js) and measures it like Cartograph.
-func runPeer(ctx context.Context, peerDir, data string, w wrk, pg *cluster) (map[string]row, error) {
+// startPeer loads the data set into the peer's database, starts
+// PostGraphile and checks its answers (peer/check.js). It returns the
+// peer's shape of each kind, measured beside Cartograph's, and stop.
+func startPeer(ctx context.Context, peerDir, data string, pg *cluster) (map[string]target, func(), error) {
 	if err := pg.ensureLoaded(ctx, peerDir, data); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := sh(ctx, nil, "node", filepath.Join(peerDir, "queries", "build.js"), filepath.Join(data, "manifest.json")); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	ps := filepath.Join(peerDir, "postgraphile.sh")
 	_ = sh(ctx, nil, ps, "stop")
 	if err := sh(ctx, nil, ps, "start", "peer"); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	defer func() { _ = sh(context.WithoutCancel(ctx), nil, ps, "stop") }()
+	stop := func() { _ = sh(context.WithoutCancel(ctx), nil, ps, "stop") }
 	if err := sh(ctx, nil, "node", filepath.Join(peerDir, "check.js"), data); err != nil {
-		return nil, fmt.Errorf("the peer's answers: %w", err)
+		stop()
+		return nil, nil, fmt.Errorf("the peer's answers: %w", err)
 	}
 	raw, err := os.ReadFile("/tmp/peer-postgraphile-5050.pid")
 	if err != nil {
-		return nil, err
+		stop()
+		return nil, nil, err
 	}
 	pid, _ := strconv.Atoi(strings.TrimSpace(string(raw)))
-	out := map[string]row{}
+	out := map[string]target{}
 	for _, p := range peerShapes {
 		body, err := os.ReadFile(filepath.Join(peerDir, "queries", p.file+".json"))
 		if err != nil {
-			return nil, err
+			stop()
+			return nil, nil, err
 		}
-		s := shape{id: "peer-" + p.file, kind: p.kind, surface: "PostGraphile", url: "http://127.0.0.1:5050/graphql",
-			body: strings.TrimSpace(string(body)), headers: map[string]string{"Content-Type": "application/json"}}
-		step("measuring %s", s.id)
-		r, err := measure(ctx, w, pg, "peer", s, pid)
-		if err != nil {
-			return nil, err
-		}
-		out[p.kind] = r
+		out[p.kind] = target{shape{id: "peer-" + p.file, kind: p.kind, surface: "PostGraphile", url: "http://127.0.0.1:5050/graphql",
+			body: strings.TrimSpace(string(body)), headers: map[string]string{"Content-Type": "application/json"}}, "peer", pid}
 	}
-	return out, nil
+	return out, stop, nil
 }
