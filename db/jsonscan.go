@@ -159,7 +159,7 @@ func (r *jsonText) string(s []byte) string {
 	if len(s) == 0 {
 		return ""
 	}
-	return unsafe.String(&s[0], len(s))
+	return unsafe.String(&s[0], len(s)) //nolint:gosec // G103: s is a part of r's own copy that no raw value it returns overlaps
 }
 
 func (r *jsonText) space() {
