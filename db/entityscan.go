@@ -114,8 +114,8 @@ func (s *entityScan) dest(c string) any {
 // fill decodes the raw columns and sets e from the scanned row. Columns
 // not read stay nil and leave their fields at fill's defaults.
 func (s *entityScan) fill(e *cartograph.Entity) error {
-	if err := errors.Join(decodeMetaTags(s.meta, &s.row.MetaTags),
-		decodeLinks(s.links, &s.row.Links), decodeAttrs(s.attr, &s.row.Attrs)); err != nil {
+	if err := errors.Join(decodeColumn(s.meta, &s.row.MetaTags, readMetaTags),
+		decodeColumn(s.links, &s.row.Links, readLinks), decodeColumn(s.attr, &s.row.Attrs, readAttrs)); err != nil {
 		return err
 	}
 	if s.perm != nil {

@@ -21,68 +21,34 @@ import (
 // column is decoded by goccy instead: the result is always goccy's
 // (FuzzJSONColumns holds them to it).
 
-// decodeMetaTags decodes a meta_tags column, if it was read.
-func decodeMetaTags(b []byte, v *[]cartograph.MetaTag) error {
+// decodeColumn decodes a jsonb column, if it was read, into v: through
+// read when it can, else through goccy.
+func decodeColumn[T any](b []byte, v *T, read func([]byte) (T, bool)) error {
 	if b == nil {
 		return nil
 	}
-	if tags, ok := readMetaTags(b); ok {
-		*v = tags
-		return nil
-	}
-	return gojson.Unmarshal(b, v)
-}
-
-// decodeLinks decodes a links column, if it was read.
-func decodeLinks(b []byte, v *[]cartograph.Link) error {
-	if b == nil {
-		return nil
-	}
-	if links, ok := readLinks(b); ok {
-		*v = links
-		return nil
-	}
-	return gojson.Unmarshal(b, v)
-}
-
-// decodeAttrs decodes an attrs column, if it was read.
-func decodeAttrs(b []byte, v *map[string]json.RawMessage) error {
-	if b == nil {
-		return nil
-	}
-	if attrs, ok := readAttrs(b); ok {
-		*v = attrs
+	if got, ok := read(b); ok {
+		*v = got
 		return nil
 	}
 	return gojson.Unmarshal(b, v)
 }
 
 func readMetaTags(b []byte) ([]cartograph.MetaTag, bool) {
-	if isEmpty(b, "[]") {
-		return []cartograph.MetaTag{}, true
-	}
-	r := newJSONText(b)
-	tags := make([]cartograph.MetaTag, 0, bytes.Count(b, []byte("{")))
-	ok := r.array(func() bool {
-		var t cartograph.MetaTag
-		ok := r.object(func(key []byte) (ok bool) {
-			switch string(key) {
-			case "name":
-				t.Name, ok = r.str()
-			case "type":
-				t.Type, ok = r.str()
-				t.Type = metaTagType(t.Type)
-			case "value":
-				t.Value, ok = r.raw()
-			case "createdBy":
-				t.CreatedBy, ok = r.str()
-			}
-			return ok
-		})
-		tags = append(tags, t)
+	return readObjects(b, func(r *jsonText, t *cartograph.MetaTag, key []byte) (ok bool) {
+		switch string(key) {
+		case "name":
+			t.Name, ok = r.str()
+		case "type":
+			t.Type, ok = r.str()
+			t.Type = metaTagType(t.Type)
+		case "value":
+			t.Value, ok = r.raw()
+		case "createdBy":
+			t.CreatedBy, ok = r.str()
+		}
 		return ok
 	})
-	return tags, ok && r.end()
 }
 
 // metaTagType returns the constant for a known meta tag type, so that
@@ -97,28 +63,34 @@ func metaTagType(s string) string {
 }
 
 func readLinks(b []byte) ([]cartograph.Link, bool) {
-	if isEmpty(b, "[]") {
-		return []cartograph.Link{}, true
-	}
-	r := newJSONText(b)
-	links := make([]cartograph.Link, 0, bytes.Count(b, []byte("{")))
-	ok := r.array(func() bool {
-		var l cartograph.Link
-		ok := r.object(func(key []byte) (ok bool) {
-			switch string(key) {
-			case "url":
-				l.URL, ok = r.str()
-			case "title":
-				l.Title, ok = r.str()
-			case "icon":
-				l.Icon, ok = r.str()
-			}
-			return ok
-		})
-		links = append(links, l)
+	return readObjects(b, func(r *jsonText, l *cartograph.Link, key []byte) (ok bool) {
+		switch string(key) {
+		case "url":
+			l.URL, ok = r.str()
+		case "title":
+			l.Title, ok = r.str()
+		case "icon":
+			l.Icon, ok = r.str()
+		}
 		return ok
 	})
-	return links, ok && r.end()
+}
+
+// readObjects reads an array of objects, each key's value through field,
+// which reports false for a key it does not know.
+func readObjects[T any](b []byte, field func(r *jsonText, t *T, key []byte) bool) ([]T, bool) {
+	if isEmpty(b, "[]") {
+		return []T{}, true
+	}
+	r := newJSONText(b)
+	out := make([]T, 0, bytes.Count(b, []byte("{")))
+	ok := r.array(func() bool {
+		var zero T
+		out = append(out, zero)
+		t := &out[len(out)-1] // filled in place: no T of its own to allocate
+		return r.object(func(key []byte) bool { return field(&r, t, key) })
+	})
+	return out, ok && r.end()
 }
 
 func readAttrs(b []byte) (map[string]json.RawMessage, bool) {

@@ -115,7 +115,8 @@ func BenchmarkJSONColumns(b *testing.B) {
 	b.Run("fast", func(b *testing.B) {
 		for b.Loop() {
 			var r entityRow
-			if decodeMetaTags(meta, &r.MetaTags) != nil || decodeLinks(links, &r.Links) != nil || decodeAttrs(attrs, &r.Attrs) != nil {
+			if decodeColumn(meta, &r.MetaTags, readMetaTags) != nil || decodeColumn(links, &r.Links, readLinks) != nil ||
+				decodeColumn(attrs, &r.Attrs, readAttrs) != nil {
 				b.Fatal("decode")
 			}
 		}
