@@ -167,23 +167,51 @@ var relationPages = func() map[string]string {
 }()
 
 // writeRelation resolves relation field name ("Service.dependencies") of an
-// entity of type typ through relatedPage, as its generated resolver does.
-// Every relation field takes the same arguments, so one field's generated
-// coercion serves all.
+// entity of type typ as its generated resolver does (relatedPage), with the
+// field's query made once for all its parents (relation).
 func writeRelation(typ, name string) fieldWriter {
 	return func(r *fastRun, f *fastField, obj any) error {
-		a, err := r.arguments(f, (*executionContext).field_Service_dependencies_args)
+		q, ctx, err := r.relation(f, typ, name)
 		if err != nil {
 			return err
 		}
-		p, err := relatedPage(r.resolverContext(f, typ), obj.(*cartograph.Entity), name,
-			a["where"].(map[string]any), a["first"].(*int), a["offset"].(*int),
-			func(es []*cartograph.Entity, more bool, key model.RelKey) *fastPage { return &fastPage{es, more, key} })
+		items, more, key, err := q.load(ctx, obj.(*cartograph.Entity))
 		if err != nil {
 			return err
 		}
-		return r.object(relationFields[name].page, f.Selections, p)
+		return r.object(relationFields[name].page, f.Selections, &fastPage{items, more, key})
 	}
+}
+
+// relation returns relation field f's query and resolver context, made at
+// its first parent and kept for the others: its arguments and selections
+// are the same for all (f is one type's field, as name is). Every relation
+// field takes the same arguments, so one field's generated coercion serves
+// all.
+func (r *fastRun) relation(f *fastField, typ, name string) (relationQuery, context.Context, error) {
+	if c, ok := r.relations[f]; ok {
+		return c.q, c.ctx, nil
+	}
+	a, err := r.arguments(f, (*executionContext).field_Service_dependencies_args)
+	if err != nil {
+		return relationQuery{}, nil, err
+	}
+	ctx := r.resolverContext(f, typ)
+	q, err := newRelationQuery(ctx, name, a["where"].(map[string]any), a["first"].(*int), a["offset"].(*int))
+	if err != nil {
+		return relationQuery{}, nil, err
+	}
+	if r.relations == nil {
+		r.relations = map[*fastField]relationCall{}
+	}
+	r.relations[f] = relationCall{q, ctx}
+	return q, ctx, nil
+}
+
+// relationCall is a relation field's query and context within one run.
+type relationCall struct {
+	q   relationQuery
+	ctx context.Context
 }
 
 func writeRelItems(r *fastRun, f *fastField, obj any) error {

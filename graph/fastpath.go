@@ -99,7 +99,9 @@ type fastRun struct {
 	// they are the same for every object of a plan, but are this
 	// request's, as resolvers get them.
 	args map[*fastField]map[string]any
-	buf  bytes.Buffer
+	// relations are each relation field's query, made at its first parent.
+	relations map[*fastField]relationCall
+	buf       bytes.Buffer
 }
 
 // planKey names a selection set as seen from one object type.

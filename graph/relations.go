@@ -44,26 +44,56 @@ func relatedPage[P any](ctx context.Context, parent *cartograph.Entity, field st
 	build func([]*cartograph.Entity, bool, model.RelKey) P,
 ) (P, error) {
 	var zero P
-	page, err := pageArgs(first, offset)
+	q, err := newRelationQuery(ctx, field, where, first, offset)
 	if err != nil {
 		return zero, err
 	}
-	wk, err := loadersFrom(ctx).where(where)
+	items, more, key, err := q.load(ctx, parent)
 	if err != nil {
 		return zero, err
+	}
+	return build(items, more, key), nil
+}
+
+// relationQuery is a relation field's arguments and selections made into
+// what its loader asks, the same for every parent of the field: the fast
+// path makes it once per field, not once per parent.
+type relationQuery struct {
+	group *relGroup
+	key   model.RelKey // but for its ParentID
+}
+
+// newRelationQuery reads a relation field's arguments and, from ctx's field
+// context, the parts its selections show.
+func newRelationQuery(ctx context.Context, field string, where map[string]any, first, offset *int) (relationQuery, error) {
+	page, err := pageArgs(first, offset)
+	if err != nil {
+		return relationQuery{}, err
+	}
+	l := loadersFrom(ctx)
+	wk, err := l.where(where)
+	if err != nil {
+		return relationQuery{}, err
 	}
 	rf := relationFields[field]
 	parts := cartograph.AllParts
 	if fc := graphql.GetFieldContext(ctx); fc != nil {
 		parts = pageParts(fc.Field.Selections)
 	}
-	l := loadersFrom(ctx)
-	items, err := l.related.Load(ctx, relKey{parent.ID, l.relGroup(relGroup{rf.hop, page, wk, parts})})()
+	return relationQuery{l.relGroup(relGroup{rf.hop, page, wk, parts}), model.RelKey{Hop: rf.hop, Where: wk}}, nil
+}
+
+// load returns parent's page: its items, whether more follow, and the key
+// its count is loaded by.
+func (q relationQuery) load(ctx context.Context, parent *cartograph.Entity) ([]*cartograph.Entity, bool, model.RelKey, error) {
+	items, err := loadersFrom(ctx).related.Load(ctx, relKey{parent.ID, q.group})()
 	if err != nil {
-		return zero, err
+		return nil, false, model.RelKey{}, err
 	}
-	items, more := trim(items, page.Limit)
-	return build(items, more, model.RelKey{ParentID: parent.ID, Hop: rf.hop, Where: wk}), nil
+	items, more := trim(items, q.group.Page.Limit)
+	key := q.key
+	key.ParentID = parent.ID
+	return items, more, key, nil
 }
 
 // relatedCount counts a relation page's whole list through the loader.
