@@ -44,7 +44,8 @@ type FieldSpec struct {
 	Enum   []string
 	Create Presence
 	Update Presence
-	// Column names the entities column that stores it ("" means Attrs).
+	// Column names the entities column that stores it, or that a derived
+	// output field is read from ("" means Attrs).
 	Column string
 	// Output is true when responses carry the field.
 	Output bool
@@ -88,7 +89,7 @@ var TypeFields = map[EntityType][]FieldSpec{
 		f("providerType", KindString, Absent, Absent, "provider_type", true),
 		f("providerResourceKey", KindString, Optional, Optional, "provider_resource_key", true),
 		f("providerResourceType", KindString, Absent, Absent, "provider_resource_type", true),
-		f("packageName", KindString, Absent, Absent, "", true),
+		f("packageName", KindString, Absent, Absent, "name", true), // the library's name
 		f("packageManager", KindEnum, Required, Required, "", true, PackageManagers...),
 		f("packageLabel", KindString, Optional, Optional, "", true),
 	},

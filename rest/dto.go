@@ -86,9 +86,6 @@ func field(name string, part cartograph.EntityParts, value func([]byte, *entityD
 // fieldPart is the part of an entity a type's own field is read from
 // (appendFieldValue): its column's, or the attrs.
 func fieldPart(fd cartograph.FieldSpec) cartograph.EntityParts {
-	if fd.Name == "packageName" {
-		return cartograph.PartCore // written from the name
-	}
 	if part, ok := db.ColumnPart(fd.Column); ok {
 		return part
 	}
@@ -219,8 +216,7 @@ func appendFieldValue(b []byte, e *cartograph.Entity, fd cartograph.FieldSpec) [
 		return appendString(b, e.ProviderAccountID)
 	case "location":
 		return appendString(b, e.Location)
-	}
-	if fd.Name == "packageName" {
+	case "name":
 		return appendString(b, e.Name)
 	}
 	if raw, ok := e.Attrs[fd.Name]; ok {
