@@ -18,7 +18,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 )
@@ -150,8 +149,7 @@ func run(ctx context.Context, o options) error {
 		}
 		defer stop()
 	}
-	var rows []row
-	peerRows := map[string]row{}
+	measured := map[string]row{} // by shape id
 	for _, kind := range []string{shapes.Page, shapes.Graph, shapes.Filter, shapes.Cost} {
 		var ts []target
 		for _, s := range todo {
@@ -166,19 +164,24 @@ func run(ctx context.Context, o options) error {
 			ts = append(ts, p)
 		}
 		step("measuring %s, run by run in turn", kindNames[kind])
-		measured, err := measureTogether(ctx, w, pg, ts)
+		rs, err := measureTogether(ctx, w, pg, ts)
 		if err != nil {
 			return err
 		}
-		for _, r := range measured {
-			if r.shape.surface == "PostGraphile" {
-				peerRows[kind] = r
-			} else {
-				rows = append(rows, r)
-			}
+		for _, r := range rs {
+			measured[r.shape.id] = r
 		}
 	}
-	slices.SortStableFunc(rows, func(a, b row) int { return order(todo, a.shape.id) - order(todo, b.shape.id) })
+	var rows []row // in the shapes' order
+	for _, s := range todo {
+		rows = append(rows, measured[s.id])
+	}
+	peerRows := map[string]row{}
+	for kind, p := range peer {
+		if r, ok := measured[p.shape.id]; ok {
+			peerRows[kind] = r
+		}
+	}
 	limits := map[string]result{}
 	if o.pgbench {
 		if err := pg.ensureLoaded(ctx, peerDir, data); err != nil {
@@ -204,11 +207,6 @@ func run(ctx context.Context, o options) error {
 
 // benchOrg is the org the data set is imported into.
 const benchOrg = "bench"
-
-// order is the place of shape id in list: the table keeps the shapes' order.
-func order(list []shape, id string) int {
-	return slices.IndexFunc(list, func(s shape) bool { return s.id == id })
-}
 
 func filterShapes(all []shape, list string) []shape {
 	var out []shape

@@ -240,7 +240,7 @@ var peerShapes = []struct{ file, kind string }{
 // startPeer loads the data set into the peer's database, starts
 // PostGraphile and checks its answers (peer/check.js). It returns the
 // peer's shape of each kind, measured beside Cartograph's, and stop.
-func startPeer(ctx context.Context, peerDir, data string, pg *cluster) (map[string]target, func(), error) {
+func startPeer(ctx context.Context, peerDir, data string, pg *cluster) (_ map[string]target, _ func(), err error) {
 	if err := pg.ensureLoaded(ctx, peerDir, data); err != nil {
 		return nil, nil, err
 	}
@@ -253,13 +253,16 @@ func startPeer(ctx context.Context, peerDir, data string, pg *cluster) (map[stri
 		return nil, nil, err
 	}
 	stop := func() { _ = sh(context.WithoutCancel(ctx), nil, ps, "stop") }
+	defer func() { // on any error from here, the peer does not stay up
+		if err != nil {
+			stop()
+		}
+	}()
 	if err := sh(ctx, nil, "node", filepath.Join(peerDir, "check.js"), data); err != nil {
-		stop()
 		return nil, nil, fmt.Errorf("the peer's answers: %w", err)
 	}
 	raw, err := os.ReadFile("/tmp/peer-postgraphile-5050.pid")
 	if err != nil {
-		stop()
 		return nil, nil, err
 	}
 	pid, _ := strconv.Atoi(strings.TrimSpace(string(raw)))
@@ -267,7 +270,6 @@ func startPeer(ctx context.Context, peerDir, data string, pg *cluster) (map[stri
 	for _, p := range peerShapes {
 		body, err := os.ReadFile(filepath.Join(peerDir, "queries", p.file+".json"))
 		if err != nil {
-			stop()
 			return nil, nil, err
 		}
 		out[p.kind] = target{shape{id: "peer-" + p.file, kind: p.kind, surface: "PostGraphile", url: "http://127.0.0.1:5050/graphql",
