@@ -4,7 +4,7 @@
 # then measure Cartograph (GraphQL and the REST query builder), the
 # PostGraphile peer and pgbench on the same PostgreSQL, and print the table.
 # Usage: bench/run.sh [SCALE] [runner flags: -duration 15s -runs 3 -conns 16
-#        -peer=false -pgbench=false -shapes q2-graphql,... -out FILE]
+#        -peer=false -pgbench=false -floor=false -shapes q2-graphql,... -out FILE]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scale=${1:-1}; shift || true

@@ -88,7 +88,7 @@ func (c *cluster) statements(ctx context.Context, db string, n int, fn func() er
 	return calls / float64(n), err
 }
 
-// server is a running cartograph process.
+// server is a running cartograph (or floor) process.
 type server struct {
 	cmd *exec.Cmd
 	pid int
@@ -96,23 +96,51 @@ type server struct {
 }
 
 func startServer(ctx context.Context, bin string, env []string, work string) (*server, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
-	_ = ln.Close()
-	log, err := os.Create(filepath.Join(work, "server.log"))
+	port, err := freePort()
 	if err != nil {
 		return nil, err
 	}
 	cmd := exec.CommandContext(ctx, bin)
 	cmd.Env = append(env, "PORT="+port)
+	return start(cmd, "http://127.0.0.1:"+port, filepath.Join(work, "server.log"))
+}
+
+// startFloor builds bench/floor and starts it over the peer's database
+// (loaded by then), running sql for every request.
+func startFloor(ctx context.Context, work string, pg *cluster, sql string) (*server, error) {
+	bin := filepath.Join(work, "floor")
+	if err := sh(ctx, nil, "go", "build", "-o", bin, "./bench/floor"); err != nil {
+		return nil, err
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, bin, "-addr", "127.0.0.1:"+port, "-dsn", pg.url("peer"), "-sql", sql)
+	return start(cmd, "http://127.0.0.1:"+port, filepath.Join(work, "floor.log"))
+}
+
+func freePort() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer func() { _ = ln.Close() }()
+	return strconv.Itoa(ln.Addr().(*net.TCPAddr).Port), nil
+}
+
+// start runs cmd with its output in logPath and waits until url answers
+// /readyz with 200.
+func start(cmd *exec.Cmd, url, logPath string) (*server, error) {
+	log, err := os.Create(logPath)
+	if err != nil {
+		return nil, err
+	}
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	s := &server{cmd: cmd, pid: cmd.Process.Pid, url: "http://127.0.0.1:" + port}
+	s := &server{cmd: cmd, pid: cmd.Process.Pid, url: url}
 	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		res, err := http.Get(s.url + "/readyz")
 		if err == nil {
@@ -123,8 +151,8 @@ func startServer(ctx context.Context, bin string, env []string, work string) (*s
 		}
 	}
 	s.stop()
-	raw, _ := os.ReadFile(log.Name())
-	return nil, fmt.Errorf("cartograph did not get ready:\n%s", raw)
+	raw, _ := os.ReadFile(logPath)
+	return nil, fmt.Errorf("%s did not get ready:\n%s", filepath.Base(cmd.Path), raw)
 }
 
 func (s *server) stop() {

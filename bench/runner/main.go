@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -32,6 +33,7 @@ type options struct {
 	conns    int
 	peer     bool
 	pgbench  bool
+	floor    bool
 	shapes   string
 	out      string
 }
@@ -47,6 +49,7 @@ func main() {
 	flag.IntVar(&o.conns, "conns", 16, "connections (wrk and pgbench)")
 	flag.BoolVar(&o.peer, "peer", true, "also measure the PostGraphile peer")
 	flag.BoolVar(&o.pgbench, "pgbench", true, "also measure the shapes' minimal SQL with pgbench")
+	flag.BoolVar(&o.floor, "floor", true, "also measure bench/floor, Q1 over bare net/http and pgx, beside Q1")
 	flag.StringVar(&o.shapes, "shapes", "", "comma-separated subset of shape ids to run (e.g. q2-graphql,q3-rest)")
 	flag.StringVar(&o.out, "out", "", "also write the table (markdown) to this file")
 	flag.Parse()
@@ -149,6 +152,16 @@ func run(ctx context.Context, o options) error {
 		}
 		defer stop()
 	}
+	var floor *target
+	if o.floor && slices.ContainsFunc(todo, func(s shape) bool { return s.kind == shapes.Page }) {
+		step("starting the floor (bench/floor)")
+		f, stop, err := startFloorShape(ctx, work, pg, peerDir, data, m, exp)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		floor = &f
+	}
 	measured := map[string]row{} // by shape id
 	for _, kind := range []string{shapes.Page, shapes.Graph, shapes.Filter, shapes.Cost} {
 		var ts []target
@@ -159,6 +172,9 @@ func run(ctx context.Context, o options) error {
 		}
 		if len(ts) == 0 {
 			continue
+		}
+		if floor != nil && floor.shape.kind == kind {
+			ts = append(ts, *floor)
 		}
 		if p, ok := peer[kind]; ok {
 			ts = append(ts, p)
@@ -172,9 +188,12 @@ func run(ctx context.Context, o options) error {
 			measured[r.shape.id] = r
 		}
 	}
-	var rows []row // in the shapes' order
+	var rows []row // in the shapes' order, then the floor
 	for _, s := range todo {
 		rows = append(rows, measured[s.id])
+	}
+	if floor != nil {
+		rows = append(rows, measured[floor.shape.id])
 	}
 	peerRows := map[string]row{}
 	for kind, p := range peer {

@@ -277,3 +277,34 @@ func startPeer(ctx context.Context, peerDir, data string, pg *cluster) (_ map[st
 	}
 	return out, stop, nil
 }
+
+// startFloorShape starts bench/floor over the peer's database with Q1's
+// limit script and checks its answer like Cartograph's. It returns the
+// floor's Q1 shape, measured beside Cartograph's Q1, and stop.
+func startFloorShape(ctx context.Context, work string, pg *cluster, peerDir, data string, m *shapes.Manifest, exp *shapes.Expected) (target, func(), error) {
+	if err := pg.ensureLoaded(ctx, peerDir, data); err != nil {
+		return target{}, nil, err
+	}
+	var sql string
+	for _, q := range limitScripts(m) {
+		if q.shape == shapes.Page {
+			sql = strings.TrimSuffix(strings.TrimSpace(q.sql), ";")
+		}
+	}
+	srv, err := startFloor(ctx, work, pg, sql)
+	if err != nil {
+		return target{}, nil, err
+	}
+	s := shape{id: "q1-floor", kind: shapes.Page, surface: "floor: net/http + pgx, minimal SQL", url: srv.url + "/q1",
+		body: "{}", headers: map[string]string{"Content-Type": "application/json"}}
+	body, err := post(s)
+	if err == nil {
+		err = exp.Check(s.kind, false, body)
+	}
+	if err != nil {
+		srv.stop()
+		return target{}, nil, fmt.Errorf("%s: wrong answer: %w", s.id, err)
+	}
+	fmt.Printf("ok   %s\n", s.id)
+	return target{s, "peer", srv.pid}, srv.stop, nil
+}
