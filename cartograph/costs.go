@@ -165,28 +165,29 @@ type DailyCost struct {
 	Total string
 }
 
-// NewCostRollup returns a zero rollup with a day for every date in [from, to].
-func NewCostRollup(from, to string) *CostRollup {
-	c := &CostRollup{Total: "0.0000", Parts: []CostPart{}}
-	f, err1 := ParseDate(from)
-	t, err2 := ParseDate(to)
-	if err1 != nil || err2 != nil {
-		return c
-	}
-	for d := f; !d.After(t); d = d.AddDate(0, 0, 1) {
-		c.Daily = append(c.Daily, DailyCost{Date: d.Format(time.DateOnly), Total: "0.0000"})
+// NewCostRollup returns a zero rollup with a zero day for each of days
+// (CostDays).
+func NewCostRollup(days []string) *CostRollup {
+	c := &CostRollup{Total: "0.0000", Parts: []CostPart{}, Daily: make([]DailyCost, len(days))}
+	for i, d := range days {
+		c.Daily[i] = DailyCost{Date: d, Total: "0.0000"}
 	}
 	return c
 }
 
-// SetDay records the total of one day of the range.
-func (c *CostRollup) SetDay(date, total string) {
-	for i := range c.Daily {
-		if c.Daily[i].Date == date {
-			c.Daily[i].Total = total
-			return
-		}
+// CostDays lists the dates of [from, to], YYYY-MM-DD, in order: the days
+// of a rollup's series. Invalid dates give none.
+func CostDays(from, to string) []string {
+	f, err1 := ParseDate(from)
+	t, err2 := ParseDate(to)
+	if err1 != nil || err2 != nil {
+		return nil
 	}
+	var days []string
+	for d := f; !d.After(t); d = d.AddDate(0, 0, 1) {
+		days = append(days, d.Format(time.DateOnly))
+	}
+	return days
 }
 
 // ParseCostRows validates cost batch rows: the valid ones with their indexes

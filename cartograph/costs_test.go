@@ -1,6 +1,7 @@
 package cartograph
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -19,6 +20,31 @@ func TestParseDate(t *testing.T) {
 		if (err != nil) != (wantErr != nil) || !got.Equal(want) || got.Location() != want.Location() {
 			t.Errorf("ParseDate(%q) = %v, %v; time.Parse gives %v, %v", s, got, err, want, wantErr)
 		}
+	}
+}
+
+// TestCostDays checks a rollup's series days: every date of the range in
+// order, across month and leap-day ends, and none for a date that is not.
+func TestCostDays(t *testing.T) {
+	for _, tc := range []struct {
+		from, to string
+		want     string
+	}{
+		{"2026-01-30", "2026-02-02", "2026-01-30 2026-01-31 2026-02-01 2026-02-02"},
+		{"2024-02-28", "2024-03-01", "2024-02-28 2024-02-29 2024-03-01"},
+		{"2026-12-31", "2027-01-01", "2026-12-31 2027-01-01"},
+		{"2026-05-05", "2026-05-05", "2026-05-05"},
+		{"2026-05-06", "2026-05-05", ""},
+		{"2026-02-30", "2026-03-01", ""},
+		{"2026-01-01", "nope", ""},
+	} {
+		if got := strings.Join(CostDays(tc.from, tc.to), " "); got != tc.want {
+			t.Errorf("CostDays(%s, %s) = %q, want %q", tc.from, tc.to, got, tc.want)
+		}
+	}
+	c := NewCostRollup(CostDays("2026-01-01", "2026-01-02"))
+	if c.Total != "0.0000" || len(c.Parts) != 0 || c.Parts == nil || len(c.Daily) != 2 || c.Daily[1] != (DailyCost{"2026-01-02", "0.0000"}) {
+		t.Errorf("NewCostRollup = %+v, want zero total, no parts and two zero days", c)
 	}
 }
 

@@ -55,14 +55,15 @@ type CostRequest struct {
 	Type         cartograph.EntityType
 	From, To     string // YYYY-MM-DD, both inclusive
 	Dependencies bool   // services: include what they transitively depend on
-	// TotalOnly asks for the total alone: Parts stay empty and every day
-	// zero. Grouping by root only costs half of the three groupings.
+	// TotalOnly asks for the total alone: Parts and Daily stay empty.
+	// Grouping by root only costs half of the three groupings, and a
+	// service's total is read from its daily totals (rollupQuery).
 	TotalOnly bool
 }
 
 // Rollups sums TOTAL costs over the request's range for each root id, in one
-// statement: the total, a breakdown by part and a series by day (days with
-// no cost are left out; the caller fills them). A resource counts once per
+// statement: the total, a breakdown by part and a series by day of every
+// date of the range (a day without costs is zero). A resource counts once per
 // root however many paths reach it. Sums are exact decimals with 4 places.
 func (s *Costs) Rollups(ctx context.Context, req CostRequest, ids []string) (map[string]*cartograph.CostRollup, error) {
 	a, err := cartograph.CanRead(ctx)
@@ -82,9 +83,20 @@ func (s *Costs) Rollups(ctx context.Context, req CostRequest, ids []string) (map
 	if err := s.db.NewRaw(q, args...).Scan(ctx, &rows); err != nil {
 		return nil, wrap(err)
 	}
+	// The series' days, shared by every root's rollup, and each date's
+	// place in it.
+	var days []string
+	var day map[string]int
+	if !req.TotalOnly {
+		days = cartograph.CostDays(req.From, req.To)
+		day = make(map[string]int, len(days))
+		for i, d := range days {
+			day[d] = i
+		}
+	}
 	out := make(map[string]*cartograph.CostRollup, len(ids))
 	for _, id := range ids {
-		out[id] = cartograph.NewCostRollup(req.From, req.To)
+		out[id] = cartograph.NewCostRollup(days)
 	}
 	for _, r := range rows {
 		c := out[r.Root]
@@ -92,7 +104,9 @@ func (s *Costs) Rollups(ctx context.Context, req CostRequest, ids []string) (map
 		case r.Part != nil:
 			c.Parts = append(c.Parts, cartograph.CostPart{EntityID: *r.Part, Total: r.Sum})
 		case r.Date != nil:
-			c.SetDay(*r.Date, r.Sum)
+			if i, ok := day[*r.Date]; ok {
+				c.Daily[i].Total = r.Sum
+			}
 		default:
 			c.Total = r.Sum
 		}
