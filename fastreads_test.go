@@ -82,7 +82,18 @@ func TestFastReadsMatchGqlgen(t *testing.T) {
 
 		// Queries the fast path leaves to gqlgen, whose answers must not change.
 		{"a field it lacks", `{ viewer { name } entities { totalCount } }`, nil, "declined"},
-		{"costs", shapes.Q4GraphQL("2026-01-25", "2026-01-31"), nil, "declined"},
+		{"Q4 cost", shapes.Q4GraphQL("2026-01-25", "2026-01-31"), nil, "answered"},
+		{"cost summaries along relations", `query C($to: Date!) { entity(id: "` + holder + `") { ... on Service {
+			own: cost(from: "2026-01-24", to: $to) { __typename total daily { __typename date total } breakdown { total } }
+			all: cost(from: "2026-01-24", to: $to, includeDependencies: true) { total breakdown { total } }
+			dependencies { items { ... on Service { cost(from: "2026-01-01", to: "2026-01-31") { total } } } }
+			environments { items { name cost(from: "2026-01-25", to: $to) { total daily { date total } }
+				resources { items { name ... on Resource { cost(from: "2026-01-26", to: $to) { breakdown { total } total } } } } } } } } }`,
+			map[string]any{"to": "2026-01-28"}, "answered"},
+		{"a cost breakdown's entity", `{ entity(id: "` + holder + `") { ... on Service { cost(from: "2026-01-25", to: "2026-01-31") {
+			breakdown { entity { name } total } } } } }`, nil, "declined"},
+		{"a cost range the wrong way round", `{ entity(id: "` + holder + `") { ... on Service { cost(from: "2026-01-31", to: "2026-01-01") { total } } } }`, nil, "rerun"},
+		{"a cost date that is no date", `{ entity(id: "` + holder + `") { ... on Service { cost(from: "2026-02-30", to: "2026-03-01") { total } } } }`, nil, "rerun"},
 		{"introspection", `{ __schema { queryType { name } } entities { totalCount } }`, nil, "declined"},
 		{"a resolver error", `{ entities(first: -1) { totalCount } }`, nil, "rerun"},
 		{"a relation argument error", `{ entity(id: "` + holder + `") { ... on Service { dependencies(offset: -1) { totalCount } } } }`, nil, "rerun"},
@@ -146,6 +157,23 @@ func seedEveryType(t *testing.T, c *catalogClient) map[string]string {
 		if _, err := testDB.Relations.Create(ctx, r); err != nil {
 			t.Fatal(err)
 		}
+	}
+	// Daily costs for the resources of the holder's environments and of
+	// the service it depends on, some days without: each rollup has
+	// shares, days and a total to show.
+	var costs []cartograph.Cost
+	for i, res := range []string{ids["resource"], ids["child"]} {
+		for d := 25; d <= 27-i; d++ {
+			costs = append(costs, cartograph.Cost{ResourceID: res, Date: fmt.Sprintf("2026-01-%02d", d),
+				Operation: cartograph.TotalOperation, Cost: fmt.Sprintf("%d.%04d", d, 125*(i+1))})
+		}
+	}
+	index := make([]int, len(costs))
+	for i := range index {
+		index[i] = i
+	}
+	if res, err := testDB.Costs.Upsert(ctx, costs, nil, index); err != nil || res.Failures > 0 {
+		t.Fatalf("costs: %+v, %v", res, err)
 	}
 	return ids
 }

@@ -39,6 +39,15 @@ func fieldFor(typ, name string) (fieldWriter, string, bool) {
 	case "Link":
 		w, ok := linkFields[name]
 		return w, "", ok
+	case "CostSummary":
+		w, ok := costSummaryFields[name]
+		return w.write, w.child, ok
+	case "CostShare":
+		w, ok := costShareFields[name]
+		return w, "", ok
+	case "DayCost":
+		w, ok := dayCostFields[name]
+		return w, "", ok
 	}
 	if item, ok := relationPages[typ]; ok {
 		switch name {
@@ -60,6 +69,9 @@ func fieldFor(typ, name string) (fieldWriter, string, bool) {
 		return writeRelation(typ, typ+"."+name), rf.page, true
 	}
 	switch name {
+	case "cost":
+		w, ok := costFields[typ]
+		return w, "CostSummary", ok
 	case "metaTags":
 		return writeMetaTags, "MetaTag", true
 	case "links":

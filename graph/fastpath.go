@@ -101,7 +101,9 @@ type fastRun struct {
 	args map[*fastField]map[string]any
 	// relations are each relation field's query, made at its first parent.
 	relations map[*fastField]relationCall
-	buf       bytes.Buffer
+	// contexts are other fields' resolver contexts (fieldContext).
+	contexts map[*fastField]context.Context
+	buf      bytes.Buffer
 }
 
 // planKey names a selection set as seen from one object type.
