@@ -163,15 +163,7 @@ func (s *server) stop() {
 // rss returns the resident and peak resident memory, in MiB, of pid and its
 // children (PostGraphile's cluster workers).
 func rss(pid int) (now, peak float64) {
-	pids := []int{pid}
-	if out, err := exec.Command("pgrep", "-P", strconv.Itoa(pid)).Output(); err == nil {
-		for _, f := range strings.Fields(string(out)) {
-			if p, err := strconv.Atoi(f); err == nil {
-				pids = append(pids, p)
-			}
-		}
-	}
-	for _, p := range pids {
+	for _, p := range withChildren(pid) {
 		raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p))
 		if err != nil {
 			continue

@@ -162,6 +162,10 @@ func run(ctx context.Context, o options) error {
 		defer stop()
 		floor = &f
 	}
+	cpu, err := newCPUMeter(ctx, pg)
+	if err != nil {
+		return err
+	}
 	measured := map[string]row{} // by shape id
 	for _, kind := range []string{shapes.Page, shapes.Graph, shapes.Filter, shapes.Cost} {
 		var ts []target
@@ -180,7 +184,7 @@ func run(ctx context.Context, o options) error {
 			ts = append(ts, p)
 		}
 		step("measuring %s, run by run in turn", kindNames[kind])
-		rs, err := measureTogether(ctx, w, pg, ts)
+		rs, err := measureTogether(ctx, w, pg, cpu, ts)
 		if err != nil {
 			return err
 		}

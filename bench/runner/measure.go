@@ -26,6 +26,8 @@ type wrk struct {
 type result struct {
 	rps, minRPS, maxRPS float64
 	p50, p99            float64 // ms; 0 when not measured
+	requests            float64
+	serverCPU, pgCPU    float64 // ms a request (cpuMeter); 0 when not measured
 }
 
 // row is one line of the table.
@@ -54,7 +56,7 @@ type target struct {
 // by 20-30 % over an hour; measured one after the other, a slow quarter
 // of an hour fell on one server's runs and not the other's, and the
 // ratio moved with it.
-func measureTogether(ctx context.Context, w wrk, pg *cluster, ts []target) ([]row, error) {
+func measureTogether(ctx context.Context, w wrk, pg *cluster, cpu *cpuMeter, ts []target) ([]row, error) {
 	rows := make([]row, len(ts))
 	for i, t := range ts {
 		s := t.shape
@@ -81,11 +83,14 @@ func measureTogether(ctx context.Context, w wrk, pg *cluster, ts []target) ([]ro
 	runs := make([][]result, len(ts))
 	for range w.runs {
 		for i, t := range ts {
+			before := cpu.sample(t.pid)
 			r, err := w.once(ctx, t.shape, w.duration)
 			if err != nil {
 				return nil, err
 			}
-			fmt.Printf("     %-22s %8.1f req/s  p50 %6.2f ms  p99 %7.2f ms\n", t.shape.id, r.rps, r.p50, r.p99)
+			r.perRequest(before, cpu.sample(t.pid), r.requests)
+			fmt.Printf("     %-22s %8.1f req/s  p50 %6.2f ms  p99 %7.2f ms  CPU ms/req: server %.3f, PostgreSQL %.3f\n",
+				t.shape.id, r.rps, r.p50, r.p99, r.serverCPU, r.pgCPU)
 			runs[i] = append(runs[i], r)
 		}
 	}
@@ -124,9 +129,10 @@ func (w wrk) once(ctx context.Context, s shape, d string) (result, error) {
 }
 
 var (
-	wrkRPS     = regexp.MustCompile(`Requests/sec:\s+([\d.]+)`)
-	wrkLatency = regexp.MustCompile(`(?m)^\s+(50|99)%\s+([\d.]+)(us|ms|s)\b`)
-	wrkBad     = regexp.MustCompile(`Non-2xx or 3xx responses: (\d+)|Socket errors: .*`)
+	wrkRPS      = regexp.MustCompile(`Requests/sec:\s+([\d.]+)`)
+	wrkRequests = regexp.MustCompile(`(\d+) requests in`)
+	wrkLatency  = regexp.MustCompile(`(?m)^\s+(50|99)%\s+([\d.]+)(us|ms|s)\b`)
+	wrkBad      = regexp.MustCompile(`Non-2xx or 3xx responses: (\d+)|Socket errors: .*`)
 )
 
 func parseWrk(out string) (result, error) {
@@ -139,6 +145,9 @@ func parseWrk(out string) (result, error) {
 		return r, fmt.Errorf("no Requests/sec in wrk's output")
 	}
 	r.rps, _ = strconv.ParseFloat(m[1], 64)
+	if n := wrkRequests.FindStringSubmatch(out); n != nil {
+		r.requests, _ = strconv.ParseFloat(n[1], 64)
+	}
 	for _, l := range wrkLatency.FindAllStringSubmatch(out, -1) {
 		v, _ := strconv.ParseFloat(l[2], 64)
 		v *= map[string]float64{"us": 0.001, "ms": 1, "s": 1000}[l[3]]

@@ -4,6 +4,7 @@ import (
 	"cartograph/bench/shapes"
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 )
@@ -34,5 +35,28 @@ func render(o options, importTime time.Duration, rows []row, peer map[string]row
 	if p, ok := peer[shapes.Page]; ok {
 		fmt.Fprintf(&b, "\nPostGraphile RSS after its runs: %.0f MiB (peak %.0f).\n", p.rss, p.peak)
 	}
+	renderCPU(&b, rows, peer, limits)
 	return b.String()
+}
+
+// renderCPU writes the CPU a request cost each server and PostgreSQL in
+// the median run, shape by shape, beside what pgbench's rate leaves a
+// transaction of the machine's CPUs.
+func renderCPU(b *strings.Builder, rows []row, peer map[string]row, limits map[string]result) {
+	b.WriteString("\nCPU a request in the median run (/proc: the server with its child processes; PostgreSQL: the postmaster's children):\n\n")
+	b.WriteString("| shape | surface | req/s | server CPU ms | PostgreSQL CPU ms | together |\n|---|---|---|---|---|---|\n")
+	for _, kind := range []string{shapes.Page, shapes.Graph, shapes.Filter, shapes.Cost} {
+		all := slices.DeleteFunc(slices.Clone(rows), func(r row) bool { return r.shape.kind != kind })
+		if p, ok := peer[kind]; ok {
+			all = append(all, p)
+		}
+		for _, r := range all {
+			fmt.Fprintf(b, "| %s | %s | %.0f | %.3f | %.3f | %.3f |\n", kindNames[kind], r.shape.surface, r.res.rps,
+				r.res.serverCPU, r.res.pgCPU, r.res.serverCPU+r.res.pgCPU)
+		}
+		if l, ok := limits[kind]; ok && l.rps > 0 {
+			fmt.Fprintf(b, "| %s | pgbench (%d CPUs at %.0f tx/s) | %.0f | – | – | ≤ %.3f |\n", kindNames[kind], runtime.NumCPU(), l.rps, l.rps,
+				float64(runtime.NumCPU())*1000/l.rps)
+		}
+	}
 }
