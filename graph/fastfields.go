@@ -26,28 +26,9 @@ func fieldFor(typ, name string) (fieldWriter, string, bool) {
 	if name == "__typename" {
 		return constant(typ), "", true
 	}
-	switch typ {
-	case "Query":
-		w, ok := queryFields[name]
+	if fields, ok := objectTypes[typ]; ok {
+		w, ok := fields[name]
 		return w.write, w.child, ok
-	case "EntityPage":
-		w, ok := entityPageFields[name]
-		return w.write, w.child, ok
-	case "MetaTag":
-		w, ok := metaTagFields[name]
-		return w, "", ok
-	case "Link":
-		w, ok := linkFields[name]
-		return w, "", ok
-	case "CostSummary":
-		w, ok := costSummaryFields[name]
-		return w.write, w.child, ok
-	case "CostShare":
-		w, ok := costShareFields[name]
-		return w, "", ok
-	case "DayCost":
-		w, ok := dayCostFields[name]
-		return w, "", ok
 	}
 	if item, ok := relationPages[typ]; ok {
 		switch name {
@@ -84,7 +65,29 @@ func fieldFor(typ, name string) (fieldWriter, string, bool) {
 	return w, "", ok
 }
 
-// objectField is a field whose value is objects of type child.
+// objectTypes are the object types other than entities and relation
+// pages, each with its fields.
+var objectTypes = map[string]map[string]objectField{
+	"Query":       queryFields,
+	"EntityPage":  entityPageFields,
+	"MetaTag":     scalarFields(metaTagFields),
+	"Link":        scalarFields(linkFields),
+	"CostSummary": costSummaryFields,
+	"CostShare":   scalarFields(costShareFields),
+	"DayCost":     scalarFields(dayCostFields),
+}
+
+// scalarFields are fields whose values are scalars, as objectFields.
+func scalarFields(ws map[string]fieldWriter) map[string]objectField {
+	out := make(map[string]objectField, len(ws))
+	for name, w := range ws {
+		out[name] = objectField{w, ""}
+	}
+	return out
+}
+
+// objectField is a field whose value is objects of type child ("" for a
+// scalar).
 type objectField struct {
 	write fieldWriter
 	child string
