@@ -43,47 +43,72 @@ func newCPUMeter(ctx context.Context, pg *cluster) (*cpuMeter, error) {
 	return &cpuMeter{postmaster: pid, tick: 1000 / hz}, nil
 }
 
-// cpuSample is the CPU time, in ms, spent so far by a server and by
-// PostgreSQL.
-type cpuSample struct{ server, pg float64 }
+// cpuSample is the CPU time, in clock ticks, spent so far by each process
+// of a server and of PostgreSQL.
+type cpuSample struct{ server, pg map[int]int64 }
 
 func (m *cpuMeter) sample(server int) cpuSample {
-	return cpuSample{
-		server: m.tick * float64(ticks(withChildren(server))),
-		pg:     m.tick * float64(ticks(children(m.postmaster))),
-	}
+	return cpuSample{server: ticks(withChildren(server)), pg: ticks(children(m.postmaster))}
 }
 
 // perRequest sets r's CPU figures from the samples around its n requests.
-// A backend that exits during the run takes its time with it; the
-// servers' pools keep theirs open.
-func (r *result) perRequest(before, after cpuSample, n float64) {
+func (r *result) perRequest(m *cpuMeter, before, after cpuSample, n float64) {
 	if n > 0 {
-		r.serverCPU = (after.server - before.server) / n
-		r.pgCPU = (after.pg - before.pg) / n
+		r.serverCPU = m.tick * float64(spent(before.server, after.server)) / n
+		r.pgCPU = m.tick * float64(spent(before.pg, after.pg)) / n
 	}
 }
 
-// ticks sums the user and system time of pids, in clock ticks.
-func ticks(pids []int) int64 {
+// spent is the CPU time the processes alive at the second sample spent
+// between the two; one that started in between counts from zero. A process
+// that exited in between is left out: its time is gone from /proc, and
+// subtracting what it had spent before would make the figure wrong, even
+// negative (backends of the previous surface's connections exit during the
+// next one's first run). The servers' pools keep their backends open, so
+// what is left out is the short-lived psql sessions of the runner.
+func spent(before, after map[int]int64) int64 {
 	var sum int64
+	for pid, t := range after {
+		if d := t - before[pid]; d > 0 {
+			sum += d
+		}
+	}
+	return sum
+}
+
+// ticks reads the user and system time of each of pids, in clock ticks.
+func ticks(pids []int) map[int]int64 {
+	out := make(map[int]int64, len(pids))
 	for _, p := range pids {
 		raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p))
 		if err != nil {
 			continue // gone
 		}
-		// Fields after the command name, which is in parentheses and may
-		// hold spaces: state is field 3, utime 14 and stime 15.
-		s := string(raw)
-		f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-		if len(f) < 13 {
-			continue
+		if t, ok := statTicks(string(raw)); ok {
+			out[p] = t
 		}
-		u, _ := strconv.ParseInt(f[11], 10, 64)
-		st, _ := strconv.ParseInt(f[12], 10, 64)
-		sum += u + st
 	}
-	return sum
+	return out
+}
+
+// statTicks returns utime+stime from a /proc/PID/stat line. The fields
+// after the command name, which is in parentheses and may hold spaces or
+// parentheses itself: state is field 3, utime 14 and stime 15.
+func statTicks(s string) (int64, bool) {
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0, false
+	}
+	f := strings.Fields(s[i+1:])
+	if len(f) < 13 {
+		return 0, false
+	}
+	u, err1 := strconv.ParseInt(f[11], 10, 64)
+	st, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, false
+	}
+	return u + st, true
 }
 
 // children returns pid's child processes.

@@ -88,7 +88,7 @@ func measureTogether(ctx context.Context, w wrk, pg *cluster, cpu *cpuMeter, ts 
 			if err != nil {
 				return nil, err
 			}
-			r.perRequest(before, cpu.sample(t.pid), r.requests)
+			r.perRequest(cpu, before, cpu.sample(t.pid), r.requests)
 			fmt.Printf("     %-22s %8.1f req/s  p50 %6.2f ms  p99 %7.2f ms  CPU ms/req: server %.3f, PostgreSQL %.3f\n",
 				t.shape.id, r.rps, r.p50, r.p99, r.serverCPU, r.pgCPU)
 			runs[i] = append(runs[i], r)
