@@ -86,9 +86,14 @@ func (l *loaders) filter(k string) *cartograph.Filter {
 // batch is a dataloader that remembers its fetch function, so a prefetch can
 // run one fetch for known keys and keep the answers for later Loads.
 type batch[K comparable, V any] struct {
-	*dataloader.Loader[K, V]
 	name  string
 	fetch func(ctx context.Context, keys []K) (map[K]V, error)
+
+	// loader batches the Loads that prefetch did not answer. It is made on
+	// the first of them: a request makes every batch and most use none, or
+	// only their prefetched answers.
+	once   sync.Once
+	loader *dataloader.Loader[K, V]
 
 	// fetched holds what prefetch fetched, which Load answers from first.
 	// It is a plain map, not the dataloader's cache: priming that cache
@@ -130,7 +135,8 @@ func (b *batch[K, V]) Load(ctx context.Context, key K) dataloader.Thunk[V] {
 	if ok {
 		return func() (V, error) { return v, nil }
 	}
-	return b.Loader.Load(ctx, key)
+	b.once.Do(b.start)
+	return b.loader.Load(ctx, key)
 }
 
 func dedupe[K comparable](keys []K) []K {
@@ -169,10 +175,15 @@ const batchWait = 500 * time.Microsecond
 // newLoader makes a loader whose batch asks fetch for every key at once and
 // answers in key order; a key fetch leaves out gets V's zero value.
 func newLoader[K comparable, V any](name string, fetch func(ctx context.Context, keys []K) (map[K]V, error)) *batch[K, V] {
-	l := dataloader.NewBatchedLoader(func(ctx context.Context, keys []K) []*dataloader.Result[V] {
-		metrics.Batch(name, len(keys))
-		ctx, end := tracing.Start(ctx, "load "+name, attribute.Int("keys", len(keys)))
-		found, err := fetch(ctx, keys)
+	return &batch[K, V]{name: name, fetch: fetch}
+}
+
+// start makes b's dataloader.
+func (b *batch[K, V]) start() {
+	b.loader = dataloader.NewBatchedLoader(func(ctx context.Context, keys []K) []*dataloader.Result[V] {
+		metrics.Batch(b.name, len(keys))
+		ctx, end := tracing.Start(ctx, "load "+b.name, attribute.Int("keys", len(keys)))
+		found, err := b.fetch(ctx, keys)
 		end(err)
 		out := make([]*dataloader.Result[V], len(keys))
 		for i, k := range keys {
@@ -180,7 +191,6 @@ func newLoader[K comparable, V any](name string, fetch func(ctx context.Context,
 		}
 		return out
 	}, dataloader.WithWait[K, V](batchWait))
-	return &batch[K, V]{Loader: l, name: name, fetch: fetch}
 }
 
 // grouped splits keys by a shared argument (a page, a name, a time) and runs

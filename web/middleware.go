@@ -40,6 +40,14 @@ func logRequests(log *slog.Logger, next http.Handler) http.Handler {
 		ctx, statements := db.WithStatementCount(context.WithValue(r.Context(), requestInfoKey{}, info))
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r.WithContext(ctx))
+		metrics.Request(SurfaceName(r.URL.Path), r.Method, rec.status, time.Since(start), statements.Load())
+		level := slog.LevelInfo
+		if rec.status >= 500 {
+			level = slog.LevelError
+		}
+		if !log.Enabled(r.Context(), level) {
+			return // no attributes boxed for a line nobody reads
+		}
 		attrs := []any{
 			"method", r.Method,
 			"path", r.URL.Path,
@@ -50,11 +58,6 @@ func logRequests(log *slog.Logger, next http.Handler) http.Handler {
 		}
 		if info.actor != nil {
 			attrs = append(attrs, "key", info.actor.KeyName, "org", info.actor.OrgID)
-		}
-		metrics.Request(SurfaceName(r.URL.Path), r.Method, rec.status, time.Since(start), statements.Load())
-		level := slog.LevelInfo
-		if rec.status >= 500 {
-			level = slog.LevelError
 		}
 		log.Log(r.Context(), level, "request", attrs...)
 	})
