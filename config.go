@@ -76,7 +76,7 @@ func loadConfig() (*config, error) {
 // the server's CPU under load. GOGC=400 collects a quarter as often, and
 // the soft limit keeps the heap from growing past 128 MiB whatever GOGC
 // would allow (the benchmark's "RSS under load <= 150 MiB"). Measured with
-// bench/run.sh: Q1 and Q2 +30-60 % req/s and a lower p99 (docs/benchmarks.md).
+// bench/run.sh: Q1 and Q2 +30-60 % req/s and a lower p99 (docs/benchmark-rounds.md).
 const (
 	defaultGCPercent   = 400
 	defaultMemoryLimit = 128 << 20

@@ -128,7 +128,7 @@ func isWebSocket(r *http.Request) bool {
 // being canceled. Canceling a statement mid-flight makes pgx close its
 // connection, and under load the fresh backends that replace such
 // connections cost the next requests about a second each
-// (docs/benchmarks.md, "A request runs on when its client hangs up").
+// (docs/benchmark-rounds.md, "a request runs on when its client hangs up").
 // WebSockets are exempt: a subscription ends with its connection.
 func withTimeout(d time.Duration, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -7,7 +7,8 @@
 //
 // bench/runner measures it beside Cartograph's Q1, so the table shows how
 // much of the pgbench limit HTTP and one pooled query leave to any server
-// built on these libraries (docs/benchmarks.md, "The floor").
+// built on these libraries (docs/benchmarks.md: step 5, and "The round
+// before", item 1).
 package main
 
 import (
