@@ -19,9 +19,10 @@ import (
 // gqlgen executes every field of every object through its generic machinery:
 // a field context and middleware chain per field, the field set collected
 // again for each object, and a goroutine per element of every list. On the
-// catalog's nested pages that is most of the server's CPU (docs/benchmarks.md,
-// "The biggest win so far": Q2, 434 objects, ~7 ms a request). fastReads answers a query whose every
-// field it knows, the entity pages and their relations, by writing the JSON
+// catalog's nested pages that is most of the server's CPU
+// (docs/benchmarks.md, "The biggest win so far": Q2, 434 objects, ~7 ms a
+// request). fastReads answers a query whose every field it knows, the
+// entity pages and their relations, by writing the JSON
 // directly: fields are collected once per selection and type with gqlgen's
 // own CollectFields, arguments are coerced by the generated code, the
 // resolvers, prefetching and loaders are the ones gqlgen calls, and every
