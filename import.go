@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"text/tabwriter"
@@ -15,7 +16,7 @@ import (
 	"cartograph/db"
 )
 
-// importCommand serves `import --dir DIR [--org ORG]`: it loads the shared
+// importCommand serves `import --dir DIR [--org ORG] [--refused FILE]`: it loads the shared
 // generator's NDJSON (entities, relations, costs) into an org in one
 // transaction, prints a line per phase, and compares what it wrote with the
 // directory's manifest.json. It fails when a count differs from the
@@ -24,6 +25,7 @@ func importCommand(args []string) error {
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
 	dir := fs.String("dir", "", "folder with entities.ndjson, relations.ndjson, costs.ndjson (optional) and manifest.json (optional)")
 	org := fs.String("org", cartograph.DefaultOrg, "org to import into")
+	refusedTo := fs.String("refused", "", "file to write the skipped entity lines to, as NDJSON: line, id, type, name and the rule each broke")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -75,7 +77,53 @@ func importCommand(args []string) error {
 		return err
 	}
 	fmt.Printf("imported into org %q in %.1fs\n", *org, time.Since(start).Seconds())
+	if err := reportRefused(os.Stdout, counts.Refused, *refusedTo); err != nil {
+		return err
+	}
 	return checkManifest(*dir, counts)
+}
+
+// reportRefused prints how many entity lines each rule refused, per type,
+// and writes every one of them to path as NDJSON when path is set, so an
+// operator can see which lines to fix.
+func reportRefused(w io.Writer, refused []db.RefusedEntity, path string) error {
+	if len(refused) == 0 {
+		return nil
+	}
+	type group struct{ typ, rule string }
+	n := map[group]int{}
+	var order []group
+	for _, r := range refused {
+		g := group{r.Type, r.Rule}
+		if n[g] == 0 {
+			order = append(order, g)
+		}
+		n[g]++
+	}
+	fmt.Fprintf(w, "skipped entity lines, by the rule they broke (CONTRACT.md §4):\n")
+	for _, g := range order {
+		fmt.Fprintf(w, "  %-12s %-24s %7d\n", g.typ, g.rule, n[g])
+	}
+	if path == "" {
+		fmt.Fprintln(w, "  (--refused FILE lists them, line by line)")
+		return nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(f)
+	for _, r := range refused {
+		if err := enc.Encode(r); err != nil {
+			_ = f.Close()
+			return err
+		}
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "  listed in %s\n", path)
+	return nil
 }
 
 // checkManifest prints the import's counts beside manifest.json's and fails
@@ -117,7 +165,7 @@ func checkManifest(dir string, got *db.ImportCounts) error {
 		return fmt.Errorf("counts differ from manifest.json for %v", bad)
 	}
 	if got.SkippedEntities+got.SkippedRelations+got.SkippedCosts > 0 {
-		fmt.Println("skipped rows broke a catalog rule (a name or resource identity already taken, a relation to a skipped entity); see docs/benchmarks.md")
+		fmt.Println("skipped rows broke a catalog rule (an id, name or resource identity already taken, a relation to a skipped entity); see docs/benchmarks.md, \"Skipped rows\"")
 	}
 	return nil
 }

@@ -5,7 +5,7 @@
 //	go run . keys create --name N --scope read|write --role admin|user [--org O] [--expires 720h]
 //	go run . keys list | keys revoke NAME [--org O]
 //	go run . pg status | pg stop   the private PostgreSQL cluster
-//	go run . import --dir DIR [--org O]  bulk-load the benchmark catalog
+//	go run . import --dir DIR [--org O] [--refused FILE]  bulk-load the benchmark catalog
 package main
 
 //go:generate go tool gqlgen generate
@@ -66,7 +66,8 @@ const usage = `usage:
   cartograph keys list
   cartograph keys revoke NAME [--org ORG]
   cartograph pg status | pg stop
-  cartograph import --dir DIR [--org ORG]   load gencatalog NDJSON (see docs/benchmarks.md)
+  cartograph import --dir DIR [--org ORG] [--refused FILE]
+                                            load gencatalog NDJSON; FILE lists skipped entity lines (see docs/benchmarks.md)
 `
 
 // serve runs the HTTP server until SIGINT or SIGTERM, then lets in-flight

@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"strings"
 	"unicode/utf8"
@@ -51,15 +52,15 @@ func copyEntities(ctx context.Context, tx bun.Tx, conn bun.Conn, a *cartograph.A
 	keys := entityKeys{}
 	types := map[string]cartograph.EntityType{}
 	perType := map[string]int64{}
-	skipped := 0
+	var refused []RefusedEntity
 	err := copyInto(ctx, conn, "entities", entityCopyColumns, in, func() ([]any, error) {
 		for {
 			row, ok, err := nextEntity(in, a)
 			if !ok || err != nil {
 				return nil, err
 			}
-			if !keys.add(row) {
-				skipped++
+			if rule := keys.add(row); rule != "" {
+				refused = append(refused, RefusedEntity{Line: in.n, ID: row.ID, Type: row.Type, Name: row.Name, Rule: rule})
 				continue
 			}
 			types[strings.ToLower(row.ID)] = cartograph.EntityType(row.Type)
@@ -77,7 +78,7 @@ func copyEntities(ctx context.Context, tx bun.Tx, conn bun.Conn, a *cartograph.A
 	if _, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT import_entities"); err != nil {
 		return nil, false, err
 	}
-	counts.Entities, counts.SkippedEntities = len(types), skipped
+	counts.Entities, counts.SkippedEntities, counts.Refused = len(types), len(refused), refused
 	return types, true, addEntityCounts(ctx, tx, a.OrgID, perType)
 }
 
@@ -90,18 +91,24 @@ func copyEntities(ctx context.Context, tx bun.Tx, conn bun.Conn, a *cartograph.A
 // violation that follows sends the import down the exact path.
 type entityKeys map[[4]string]bool
 
-func (k entityKeys) add(row *entityRow) bool {
+// add takes row's keys, or returns the rule of the first it finds taken.
+func (k entityKeys) add(row *entityRow) (rule string) {
 	keys := [2][4]string{{"id", strings.ToLower(row.ID)}}
 	if row.Type == string(cartograph.Resource) {
 		keys[1] = [4]string{"resource", row.Provider, row.ProviderAccountID, row.ProviderResourceKey}
 	} else {
 		keys[1] = [4]string{"name", row.Type, asciiLower(row.Name)}
 	}
-	if k[keys[0]] || k[keys[1]] {
-		return false
+	switch {
+	case k[keys[0]]:
+		return RuleID
+	case k[keys[1]] && row.Type == string(cartograph.Resource):
+		return RuleIdentity
+	case k[keys[1]]:
+		return RuleName
 	}
 	k[keys[0]], k[keys[1]] = true, true
-	return true
+	return ""
 }
 
 // asciiLower lower-cases s if it is all ASCII, and leaves it as it is
@@ -123,20 +130,20 @@ func stageEntities(ctx context.Context, tx bun.Tx, conn bun.Conn, a *cartograph.
 		return nil, err
 	}
 	in := newLines(r)
-	staged := 0
+	var lineNos []int // of the staged rows, in their order
 	err := copyInto(ctx, conn, "import_entities", entityCopyColumns, in, func() ([]any, error) {
 		row, ok, err := nextEntity(in, a)
 		if !ok || err != nil {
 			return nil, err
 		}
-		staged++
+		lineNos = append(lineNos, in.n)
 		return entityValues(row), nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	var inserted []struct{ ID, Type string }
-	if err := tx.NewRaw(`INSERT INTO entities SELECT * FROM import_entities ON CONFLICT DO NOTHING RETURNING id, type`).Scan(ctx, &inserted); err != nil {
+	var inserted []stagedEntity
+	if err := tx.NewRaw(`INSERT INTO entities SELECT * FROM import_entities ON CONFLICT DO NOTHING RETURNING id, type, name`).Scan(ctx, &inserted); err != nil {
 		return nil, err
 	}
 	types := make(map[string]cartograph.EntityType, len(inserted))
@@ -145,8 +152,67 @@ func stageEntities(ctx context.Context, tx bun.Tx, conn bun.Conn, a *cartograph.
 		types[e.ID] = cartograph.EntityType(e.Type)
 		perType[e.Type]++
 	}
-	counts.Entities, counts.SkippedEntities = len(types), staged-len(types)
+	refused, err := refusedStaged(ctx, tx, lineNos, inserted)
+	if err != nil {
+		return nil, err
+	}
+	counts.Entities, counts.SkippedEntities, counts.Refused = len(types), len(lineNos)-len(types), refused
 	return types, addEntityCounts(ctx, tx, a.OrgID, perType)
+}
+
+// stagedEntity is an entity's keys as the staging path reads them back.
+type stagedEntity struct {
+	ID, Type, Name string
+	IDTaken        bool
+}
+
+// refusedStaged lists the staged rows that the INSERT skipped. It reads
+// the staging table back in the order COPY filled it, lineNos's order, and
+// counts as inserted the first row of each (id, type, name) that came back
+// from the INSERT. A skipped row's id was taken if the catalog held it
+// before the import or an earlier line took it; otherwise its name (or a
+// resource's identity) was.
+func refusedStaged(ctx context.Context, tx bun.Tx, lineNos []int, inserted []stagedEntity) ([]RefusedEntity, error) {
+	if len(inserted) == len(lineNos) {
+		return nil, nil
+	}
+	var staged []stagedEntity
+	err := tx.NewRaw(`SELECT i.id, i.type, i.name, EXISTS (SELECT 1 FROM entities e WHERE e.org_id = i.org_id AND e.id = i.id) AS id_taken
+		FROM import_entities i ORDER BY i.ctid`).Scan(ctx, &staged)
+	if err != nil {
+		return nil, err
+	}
+	if len(staged) != len(lineNos) {
+		return nil, fmt.Errorf("db: %d entities staged, %d read back", len(lineNos), len(staged))
+	}
+	won := make(map[[3]string]int, len(inserted))
+	for _, e := range inserted {
+		won[[3]string{e.ID, e.Type, e.Name}]++
+	}
+	wonAt := make(map[string]int, len(inserted)) // id → the line that took it
+	var skipped []int
+	for i, e := range staged {
+		if key := [3]string{e.ID, e.Type, e.Name}; won[key] > 0 {
+			won[key]--
+			wonAt[e.ID] = lineNos[i]
+			continue
+		}
+		skipped = append(skipped, i)
+	}
+	refused := make([]RefusedEntity, 0, len(skipped))
+	for _, i := range skipped {
+		e, line := staged[i], lineNos[i]
+		at, ours := wonAt[e.ID]
+		rule := RuleName
+		switch {
+		case e.IDTaken && (!ours || at < line):
+			rule = RuleID
+		case e.Type == string(cartograph.Resource):
+			rule = RuleIdentity
+		}
+		refused = append(refused, RefusedEntity{Line: line, ID: e.ID, Type: e.Type, Name: e.Name, Rule: rule})
+	}
+	return refused, nil
 }
 
 // entityValues is row as entityCopyColumns lists its columns.

@@ -28,7 +28,29 @@ type ImportCounts struct {
 	SkippedRelations int `json:"skippedRelations"`
 	Costs            int `json:"costs"`
 	SkippedCosts     int `json:"skippedCosts"`
+
+	// Refused lists the entity lines skipped, in file order, with the rule
+	// each broke. The relations and cost rows skipped with them are only
+	// counted.
+	Refused []RefusedEntity `json:"refused,omitempty"`
 }
+
+// RefusedEntity is an entity line an import skipped because it would take
+// a key that an earlier line, or the catalog, already holds.
+type RefusedEntity struct {
+	Line int    `json:"line"`
+	ID   string `json:"id"`
+	Type string `json:"type"`
+	Name string `json:"name"`
+	Rule string `json:"rule"` // RuleID, RuleName or RuleIdentity
+}
+
+// The uniqueness rules an imported entity can break (CONTRACT.md §4).
+const (
+	RuleID       = "id taken"
+	RuleName     = "name taken"              // (org, type, lower(name)), every type but resource
+	RuleIdentity = "resource identity taken" // (org, provider, providerAccountId, providerResourceKey)
+)
 
 // ImportSource is what an import reads: the shared generator's NDJSON files
 // (costs may be nil), and an optional progress callback called after each

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	neturl "net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -49,6 +50,9 @@ func TestImport(t *testing.T) {
 	if counts.Entities != 4 || counts.SkippedEntities != 1 || counts.Relations != 1 || counts.SkippedRelations != 3 ||
 		counts.Costs != 2 || counts.SkippedCosts != 1 {
 		t.Errorf("counts = %+v", *counts)
+	}
+	if want := []db.RefusedEntity{{Line: 3, ID: s3, Type: "service", Name: "A", Rule: db.RuleName}}; !slices.Equal(counts.Refused, want) {
+		t.Errorf("refused = %+v, want %+v", counts.Refused, want)
 	}
 	got, err := testDB.Costs.Rollups(ctx, db.CostRequest{Type: cartograph.Resource, From: "2026-01-01", To: "2026-01-02"}, []string{r1})
 	if err != nil || got[r1].Total != "5.0000" {
@@ -347,6 +351,7 @@ func TestImportIntoAFilledOrg(t *testing.T) {
 				fmt.Sprintf(`{"id":%q,"type":"service","name":"d"}`, id(1)), // the org's id: skipped
 				fmt.Sprintf(`{"id":%q,"type":"service","name":"e"}`, id(4)), // line 3 claimed no key: kept
 				`{"id":"` + id(6) + `","type":"resource","name":"r","provider":"AWS","providerResourceKey":"arn:again","providerResourceType":"AWS:S3:Bucket"}`,
+				`{"id":"` + id(7) + `","type":"resource","name":"r2","provider":"AWS","providerResourceKey":"arn:again","providerResourceType":"AWS:S3:Bucket"}`,
 			}, "\n")
 			rels := fmt.Sprintf(`{"sourceEntityId":%q,"label":"depends_on","targetEntityId":%q}`+"\n"+
 				`{"sourceEntityId":%q,"label":"depends_on","targetEntityId":%q}`, id(3), id(4), id(2), id(3))
@@ -354,8 +359,17 @@ func TestImportIntoAFilledOrg(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if counts.Entities != 3 || counts.SkippedEntities != 3 || counts.Relations != 1 || counts.SkippedRelations != 1 {
-				t.Errorf("counts = %+v; want 3 entities (3 skipped), 1 relation (1 skipped)", *counts)
+			if counts.Entities != 3 || counts.SkippedEntities != 4 || counts.Relations != 1 || counts.SkippedRelations != 1 {
+				t.Errorf("counts = %+v; want 3 entities (4 skipped), 1 relation (1 skipped)", *counts)
+			}
+			want := []db.RefusedEntity{
+				{Line: 1, ID: id(2), Type: "service", Name: "A", Rule: db.RuleName},
+				{Line: 3, ID: id(4), Type: "service", Name: "C", Rule: db.RuleName}, // its id is line 5's, taken later
+				{Line: 4, ID: id(1), Type: "service", Name: "d", Rule: db.RuleID},
+				{Line: 7, ID: id(7), Type: "resource", Name: "r2", Rule: db.RuleIdentity},
+			}
+			if !slices.Equal(counts.Refused, want) {
+				t.Errorf("refused = %+v\nwant %+v", counts.Refused, want)
 			}
 			for n, want := range map[int]string{1: "a", 3: "c", 4: "e", 6: "r"} {
 				if e, err := testDB.Entities.Get(ctx, id(n)); err != nil || e.Name != want {
