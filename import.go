@@ -66,6 +66,15 @@ func importCommand(args []string) error {
 		defer costs.Close()
 		src.Costs = costs
 	}
+	// Opened first, so a path that cannot be written fails before the
+	// import rather than after its commit.
+	var list *os.File
+	if *refusedTo != "" {
+		if list, err = os.Create(*refusedTo); err != nil {
+			return err
+		}
+		defer list.Close()
+	}
 	store, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
@@ -77,16 +86,16 @@ func importCommand(args []string) error {
 		return err
 	}
 	fmt.Printf("imported into org %q in %.1fs\n", *org, time.Since(start).Seconds())
-	if err := reportRefused(os.Stdout, counts.Refused, *refusedTo); err != nil {
+	if err := reportRefused(os.Stdout, counts.Refused, list, *refusedTo); err != nil {
 		return err
 	}
 	return checkManifest(*dir, counts)
 }
 
 // reportRefused prints how many entity lines each rule refused, per type,
-// and writes every one of them to path as NDJSON when path is set, so an
-// operator can see which lines to fix.
-func reportRefused(w io.Writer, refused []db.RefusedEntity, path string) error {
+// and writes every one of them to list (named name) as NDJSON when list is
+// not nil, so an operator can see which lines to fix.
+func reportRefused(w io.Writer, refused []db.RefusedEntity, list *os.File, name string) error {
 	if len(refused) == 0 {
 		return nil
 	}
@@ -104,25 +113,20 @@ func reportRefused(w io.Writer, refused []db.RefusedEntity, path string) error {
 	for _, g := range order {
 		fmt.Fprintf(w, "  %-12s %-24s %7d\n", g.typ, g.rule, n[g])
 	}
-	if path == "" {
+	if list == nil {
 		fmt.Fprintln(w, "  (--refused FILE lists them, line by line)")
 		return nil
 	}
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	enc := json.NewEncoder(f)
+	enc := json.NewEncoder(list)
 	for _, r := range refused {
 		if err := enc.Encode(r); err != nil {
-			_ = f.Close()
 			return err
 		}
 	}
-	if err := f.Close(); err != nil {
+	if err := list.Sync(); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "  listed in %s\n", path)
+	fmt.Fprintf(w, "  listed in %s\n", name)
 	return nil
 }
 

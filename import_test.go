@@ -32,12 +32,14 @@ func TestImportCommand(t *testing.T) {
 		t.Fatalf("no entities line:\n%s", out)
 	}
 	raw, err := os.ReadFile(refused)
-	if string(m[1]) == "0" {
-		if err == nil {
-			t.Errorf("nothing skipped, yet %s was written", refused)
-		}
-	} else if n := strconv.Itoa(strings.Count(string(raw), "\n")); err != nil || n != string(m[1]) {
+	if n := strconv.Itoa(strings.Count(string(raw), "\n")); err != nil || n != string(m[1]) {
 		t.Errorf("%s holds %s lines (%v); the import skipped %s entities", refused, n, err, m[1])
+	}
+	// A --refused path that cannot be written stops the import before it
+	// starts: nothing is imported into the org.
+	bad, err := p.command("import", "--dir", dir, "--org", "elsewhere", "--refused", filepath.Join(dir, "no", "such", "dir")).CombinedOutput()
+	if err == nil || strings.Contains(string(bad), "imported into") {
+		t.Errorf("import with an unwritable --refused: %v\n%s", err, bad)
 	}
 	for _, phase := range []string{"entities", "relations", "costs"} {
 		if !regexp.MustCompile(`(?m)^` + phase + ` +\d+ rows +\d+ skipped +[\d.]+s +\d+ rows/s$`).Match(out) {
@@ -60,8 +62,13 @@ func TestReportRefused(t *testing.T) {
 		{Line: 12, ID: "c", Type: "person", Name: "Bo Kim", Rule: db.RuleName},
 	}
 	path := filepath.Join(t.TempDir(), "refused.ndjson")
+	list, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer list.Close()
 	var out bytes.Buffer
-	if err := reportRefused(&out, refused, path); err != nil {
+	if err := reportRefused(&out, refused, list, path); err != nil {
 		t.Fatal(err)
 	}
 	for _, line := range []string{`person +name taken +2`, `resource +resource identity taken +1`, `listed in ` + regexp.QuoteMeta(path)} {
@@ -85,7 +92,7 @@ func TestReportRefused(t *testing.T) {
 		t.Errorf("file holds %+v, want %+v", got, refused)
 	}
 	out.Reset()
-	if err := reportRefused(&out, nil, path); err != nil || out.Len() > 0 {
+	if err := reportRefused(&out, nil, list, path); err != nil || out.Len() > 0 {
 		t.Errorf("nothing refused: %q, %v; want no output", out.String(), err)
 	}
 }
