@@ -102,13 +102,20 @@ func (k entityKeys) add(row *entityRow) (rule string) {
 	switch {
 	case k[keys[0]]:
 		return RuleID
-	case k[keys[1]] && row.Type == string(cartograph.Resource):
-		return RuleIdentity
 	case k[keys[1]]:
-		return RuleName
+		return keyRule(row.Type)
 	}
 	k[keys[0]], k[keys[1]] = true, true
 	return ""
+}
+
+// keyRule is the rule an entity of type typ breaks when its key other than
+// the id is taken: a resource's identity, any other type's name.
+func keyRule(typ string) string {
+	if typ == string(cartograph.Resource) {
+		return RuleIdentity
+	}
+	return RuleName
 }
 
 // asciiLower lower-cases s if it is all ASCII, and leaves it as it is
@@ -152,11 +159,11 @@ func stageEntities(ctx context.Context, tx bun.Tx, conn bun.Conn, a *cartograph.
 		types[e.ID] = cartograph.EntityType(e.Type)
 		perType[e.Type]++
 	}
-	refused, err := refusedStaged(ctx, tx, lineNos, inserted)
+	refused, err := refusedStaged(ctx, tx, lineNos, inserted, types)
 	if err != nil {
 		return nil, err
 	}
-	counts.Entities, counts.SkippedEntities, counts.Refused = len(types), len(lineNos)-len(types), refused
+	counts.Entities, counts.SkippedEntities, counts.Refused = len(types), len(refused), refused
 	return types, addEntityCounts(ctx, tx, a.OrgID, perType)
 }
 
@@ -169,10 +176,10 @@ type stagedEntity struct {
 // refusedStaged lists the staged rows that the INSERT skipped. It reads
 // the staging table back in the order COPY filled it, lineNos's order, and
 // counts as inserted the first row of each (id, type, name) that came back
-// from the INSERT. A skipped row's id was taken if the catalog held it
-// before the import or an earlier line took it; otherwise its name (or a
-// resource's identity) was.
-func refusedStaged(ctx context.Context, tx bun.Tx, lineNos []int, inserted []stagedEntity) ([]RefusedEntity, error) {
+// from the INSERT (inserted; ours holds their ids). A skipped row's id was
+// taken if the catalog held it before the import or an earlier line took
+// it; otherwise its name (or a resource's identity) was.
+func refusedStaged(ctx context.Context, tx bun.Tx, lineNos []int, inserted []stagedEntity, ours map[string]cartograph.EntityType) ([]RefusedEntity, error) {
 	if len(inserted) == len(lineNos) {
 		return nil, nil
 	}
@@ -189,28 +196,20 @@ func refusedStaged(ctx context.Context, tx bun.Tx, lineNos []int, inserted []sta
 	for _, e := range inserted {
 		won[[3]string{e.ID, e.Type, e.Name}]++
 	}
-	wonAt := make(map[string]int, len(inserted)) // id → the line that took it
-	var skipped []int
+	earlier := make(map[string]bool, len(inserted)) // ids taken by the lines read so far
+	refused := make([]RefusedEntity, 0, len(lineNos)-len(inserted))
 	for i, e := range staged {
 		if key := [3]string{e.ID, e.Type, e.Name}; won[key] > 0 {
 			won[key]--
-			wonAt[e.ID] = lineNos[i]
+			earlier[e.ID] = true
 			continue
 		}
-		skipped = append(skipped, i)
-	}
-	refused := make([]RefusedEntity, 0, len(skipped))
-	for _, i := range skipped {
-		e, line := staged[i], lineNos[i]
-		at, ours := wonAt[e.ID]
-		rule := RuleName
-		switch {
-		case e.IDTaken && (!ours || at < line):
+		_, imported := ours[e.ID]
+		rule := keyRule(e.Type)
+		if e.IDTaken && (!imported || earlier[e.ID]) {
 			rule = RuleID
-		case e.Type == string(cartograph.Resource):
-			rule = RuleIdentity
 		}
-		refused = append(refused, RefusedEntity{Line: line, ID: e.ID, Type: e.Type, Name: e.Name, Rule: rule})
+		refused = append(refused, RefusedEntity{Line: lineNos[i], ID: e.ID, Type: e.Type, Name: e.Name, Rule: rule})
 	}
 	return refused, nil
 }
