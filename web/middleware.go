@@ -40,7 +40,8 @@ func logRequests(log *slog.Logger, next http.Handler) http.Handler {
 		ctx, statements := db.WithStatementCount(context.WithValue(r.Context(), requestInfoKey{}, info))
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r.WithContext(ctx))
-		metrics.Request(SurfaceName(r.URL.Path), r.Method, rec.status, time.Since(start), statements.Load())
+		elapsed, sql := time.Since(start), statements.Load()
+		metrics.Request(SurfaceName(r.URL.Path), r.Method, rec.status, elapsed, sql)
 		level := slog.LevelInfo
 		if rec.status >= 500 {
 			level = slog.LevelError
@@ -52,9 +53,9 @@ func logRequests(log *slog.Logger, next http.Handler) http.Handler {
 			"method", r.Method,
 			"path", r.URL.Path,
 			"status", rec.status,
-			"duration_ms", float64(time.Since(start).Microseconds()) / 1000,
+			"duration_ms", float64(elapsed.Microseconds()) / 1000,
 			"bytes", rec.bytes,
-			"sql", statements.Load(),
+			"sql", sql,
 		}
 		if info.actor != nil {
 			attrs = append(attrs, "key", info.actor.KeyName, "org", info.actor.OrgID)
