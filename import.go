@@ -86,16 +86,16 @@ func importCommand(args []string) error {
 		return err
 	}
 	fmt.Printf("imported into org %q in %.1fs\n", *org, time.Since(start).Seconds())
-	if err := reportRefused(os.Stdout, counts.Refused, list, *refusedTo); err != nil {
+	if err := reportRefused(os.Stdout, counts.Refused, list); err != nil {
 		return err
 	}
 	return checkManifest(*dir, counts)
 }
 
 // reportRefused prints how many entity lines each rule refused, per type,
-// and writes every one of them to list (named name) as NDJSON when list is
-// not nil, so an operator can see which lines to fix.
-func reportRefused(w io.Writer, refused []db.RefusedEntity, list *os.File, name string) error {
+// and writes every one of them to list as NDJSON when list is not nil, so
+// an operator can see which lines to fix.
+func reportRefused(w io.Writer, refused []db.RefusedEntity, list *os.File) error {
 	if len(refused) == 0 {
 		return nil
 	}
@@ -126,7 +126,7 @@ func reportRefused(w io.Writer, refused []db.RefusedEntity, list *os.File, name 
 	if err := list.Sync(); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "  listed in %s\n", name)
+	fmt.Fprintf(w, "  listed in %s\n", list.Name())
 	return nil
 }
 

@@ -68,7 +68,7 @@ func TestReportRefused(t *testing.T) {
 	}
 	defer list.Close()
 	var out bytes.Buffer
-	if err := reportRefused(&out, refused, list, path); err != nil {
+	if err := reportRefused(&out, refused, list); err != nil {
 		t.Fatal(err)
 	}
 	for _, line := range []string{`person +name taken +2`, `resource +resource identity taken +1`, `listed in ` + regexp.QuoteMeta(path)} {
@@ -92,7 +92,7 @@ func TestReportRefused(t *testing.T) {
 		t.Errorf("file holds %+v, want %+v", got, refused)
 	}
 	out.Reset()
-	if err := reportRefused(&out, nil, list, path); err != nil || out.Len() > 0 {
+	if err := reportRefused(&out, nil, list); err != nil || out.Len() > 0 {
 		t.Errorf("nothing refused: %q, %v; want no output", out.String(), err)
 	}
 }
