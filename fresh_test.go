@@ -57,10 +57,11 @@ func newServerProcess(t *testing.T, extraEnv ...string) *serverProcess {
 		t.Fatal(err)
 	}
 	p := &serverProcess{bin: binPath, base: base}
+	ports := freePorts(t, 2)
 	p.env = append(withoutEnv(os.Environ(), "DATABASE_URL", "PORT", "CARTOGRAPH_PGDATA", "CARTOGRAPH_PGPORT"),
 		"CARTOGRAPH_PGDATA="+filepath.Join(base, "pg"),
-		"CARTOGRAPH_PGPORT="+strconv.Itoa(freePort(t)),
-		"PORT="+strconv.Itoa(freePort(t)),
+		"CARTOGRAPH_PGPORT="+strconv.Itoa(ports[0]),
+		"PORT="+strconv.Itoa(ports[1]),
 	)
 	p.env = append(p.env, extraEnv...)
 	t.Cleanup(func() {
@@ -102,11 +103,14 @@ func (p *serverProcess) start(t *testing.T) (time.Duration, string) {
 		t.Fatal(err)
 	}
 	found := make(chan [2]string, 1)
+	ended := make(chan []string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		var key string
+		var last []string
 		for sc.Scan() {
 			line := sc.Text()
+			last = append(last[max(0, len(last)-19):], line)
 			if k := keyPattern.FindString(line); k != "" {
 				key = k
 			}
@@ -114,11 +118,14 @@ func (p *serverProcess) start(t *testing.T) (time.Duration, string) {
 				found <- [2]string{key, m[1]}
 			}
 		}
+		ended <- last
 	}()
 	select {
 	case f := <-found:
 		p.url = "http://127.0.0.1:" + f[1]
 		return time.Since(start), f[0]
+	case last := <-ended:
+		t.Fatalf("server exited before it was ready; its last lines:\n%s", strings.Join(last, "\n"))
 	case <-time.After(90 * time.Second):
 		t.Fatal("server not ready after 90 s")
 	}
@@ -131,6 +138,13 @@ func (p *serverProcess) stop(t *testing.T) {
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
+	p.waitExit(t)
+}
+
+// waitExit fails the test unless the server, sent SIGTERM, exits cleanly
+// within the grace period.
+func (p *serverProcess) waitExit(t *testing.T) {
+	t.Helper()
 	done := make(chan error, 1)
 	go func() { done <- p.cmd.Wait() }()
 	select {
@@ -190,14 +204,20 @@ func TestFreshStart(t *testing.T) {
 	t.Logf("time to ready: cold cluster %s, warm cluster %s", cold.Round(time.Millisecond), warm.Round(time.Millisecond))
 }
 
-func freePort(t *testing.T) int {
+// freePorts returns n distinct ports that were free a moment ago: all n
+// listeners are open at once, so the kernel cannot hand out one twice.
+func freePorts(t *testing.T, n int) []int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	ports := make([]int, n)
+	for i := range ports {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		ports[i] = ln.Addr().(*net.TCPAddr).Port
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	return ports
 }
 
 func withoutEnv(env []string, names ...string) []string {
