@@ -5,16 +5,19 @@
 // {"data":{"entities":{"items":[{id,name,tags}]}}} by hand: no auth, no
 // GraphQL, no org scoping, no reflection.
 //
-// bench/runner measures it beside Cartograph's Q1, so the table shows how
+// With -http bare it leaves net/http out too: a hand-written HTTP/1.1
+// loop on Go's net package (bare.go), the least any Go server does.
+//
+// bench/runner measures both beside Cartograph's Q1, so the table shows how
 // much of the pgbench limit HTTP and one pooled query leave to any server
-// built on these libraries (docs/benchmarks.md: step 5, and "The round
-// before", item 1).
+// built on these libraries (docs/benchmarks.md: step 5).
 package main
 
 import (
 	"context"
 	"flag"
 	"log"
+	"net"
 	"net/http"
 	"unicode/utf8"
 
@@ -26,6 +29,7 @@ func main() {
 	dsn := flag.String("dsn", "", "PostgreSQL URL of the database the SQL reads")
 	sql := flag.String("sql", "", "the SELECT of id, name and tags to run per request")
 	conns := flag.Int("conns", 16, "pool size")
+	mode := flag.String("http", "net/http", "the HTTP server: net/http or bare (bare.go)")
 	flag.Parse()
 	cfg, err := pgxpool.ParseConfig(*dsn)
 	if err != nil {
@@ -36,22 +40,50 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
-		if err := pool.Ping(r.Context()); err != nil {
-			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+	ready := func(ctx context.Context) (int, []byte) {
+		if err := pool.Ping(ctx); err != nil {
+			return http.StatusServiceUnavailable, []byte(err.Error())
 		}
-	})
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		body, err := page(r.Context(), pool, *sql)
+		return http.StatusOK, nil
+	}
+	answer := func(ctx context.Context) (int, []byte) {
+		body, err := page(ctx, pool, *sql)
 		if err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
+			return http.StatusInternalServerError, []byte(err.Error())
 		}
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(body)
-	})
-	log.Fatal(http.ListenAndServe(*addr, mux)) //nolint:gosec // a benchmark tool on loopback, no timeouts wanted
+		return http.StatusOK, body
+	}
+	switch *mode {
+	case "net/http":
+		mux := http.NewServeMux()
+		write := func(w http.ResponseWriter, status int, body []byte) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(status)
+			_, _ = w.Write(body)
+		}
+		mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
+			status, body := ready(r.Context())
+			write(w, status, body)
+		})
+		mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+			status, body := answer(r.Context())
+			write(w, status, body)
+		})
+		log.Fatal(http.ListenAndServe(*addr, mux)) //nolint:gosec // a benchmark tool on loopback, no timeouts wanted
+	case "bare":
+		ln, err := net.Listen("tcp", *addr)
+		if err != nil {
+			log.Fatal(err)
+		}
+		log.Fatal(serveBare(ln, func(path string) (int, []byte) {
+			if path == "/readyz" {
+				return ready(context.Background())
+			}
+			return answer(context.Background())
+		}))
+	default:
+		log.Fatalf("-http %q: want net/http or bare", *mode)
+	}
 }
 
 // page runs sql and writes its rows as the GraphQL Q1 answer.

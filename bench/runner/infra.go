@@ -106,8 +106,9 @@ func startServer(ctx context.Context, bin string, env []string, work string) (*s
 }
 
 // startFloor builds bench/floor and starts it over the peer's database
-// (loaded by then), running sql for every request.
-func startFloor(ctx context.Context, work string, pg *cluster, sql string) (*server, error) {
+// (loaded by then) on an HTTP server (its -http: net/http or bare),
+// running sql for every request.
+func startFloor(ctx context.Context, work string, pg *cluster, sql, httpServer string) (*server, error) {
 	bin := filepath.Join(work, "floor")
 	if err := sh(ctx, nil, "go", "build", "-o", bin, "./bench/floor"); err != nil {
 		return nil, err
@@ -116,8 +117,8 @@ func startFloor(ctx context.Context, work string, pg *cluster, sql string) (*ser
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.CommandContext(ctx, bin, "-addr", "127.0.0.1:"+port, "-dsn", pg.url("peer"), "-sql", sql)
-	return start(cmd, "http://127.0.0.1:"+port, filepath.Join(work, "floor.log"))
+	cmd := exec.CommandContext(ctx, bin, "-addr", "127.0.0.1:"+port, "-dsn", pg.url("peer"), "-sql", sql, "-http", httpServer)
+	return start(cmd, "http://127.0.0.1:"+port, filepath.Join(work, "floor-"+strings.ReplaceAll(httpServer, "/", "")+".log"))
 }
 
 func freePort() (string, error) {

@@ -49,7 +49,7 @@ func main() {
 	flag.IntVar(&o.conns, "conns", 16, "connections (wrk and pgbench)")
 	flag.BoolVar(&o.peer, "peer", true, "also measure the PostGraphile peer")
 	flag.BoolVar(&o.pgbench, "pgbench", true, "also measure the shapes' minimal SQL with pgbench")
-	flag.BoolVar(&o.floor, "floor", true, "also measure bench/floor, Q1 over bare net/http and pgx, beside Q1")
+	flag.BoolVar(&o.floor, "floor", true, "also measure bench/floor, Q1 over net/http (and over bare net) and pgx, beside Q1")
 	flag.StringVar(&o.shapes, "shapes", "", "comma-separated subset of shape ids to run (e.g. q2-graphql,q3-rest)")
 	flag.StringVar(&o.out, "out", "", "also write the table (markdown) to this file")
 	flag.Parse()
@@ -152,15 +152,14 @@ func run(ctx context.Context, o options) error {
 		}
 		defer stop()
 	}
-	var floor *target
+	var floor []target
 	if o.floor && slices.ContainsFunc(todo, func(s shape) bool { return s.kind == shapes.Page }) {
-		step("starting the floor (bench/floor)")
-		f, stop, err := startFloorShape(ctx, work, pg, peerDir, data, m, exp)
-		if err != nil {
+		step("starting the floors (bench/floor on net/http, and bare)")
+		var stop func()
+		if floor, stop, err = startFloorShapes(ctx, work, pg, peerDir, data, m, exp); err != nil {
 			return err
 		}
 		defer stop()
-		floor = &f
 	}
 	cpu, err := newCPUMeter(ctx, pg)
 	if err != nil {
@@ -177,8 +176,8 @@ func run(ctx context.Context, o options) error {
 		if len(ts) == 0 {
 			continue
 		}
-		if floor != nil && floor.shape.kind == kind {
-			ts = append(ts, *floor)
+		if kind == shapes.Page {
+			ts = append(ts, floor...)
 		}
 		if p, ok := peer[kind]; ok {
 			ts = append(ts, p)
@@ -192,12 +191,12 @@ func run(ctx context.Context, o options) error {
 			measured[r.shape.id] = r
 		}
 	}
-	var rows []row // in the shapes' order, then the floor
+	var rows []row // in the shapes' order, then the floors
 	for _, s := range todo {
 		rows = append(rows, measured[s.id])
 	}
-	if floor != nil {
-		rows = append(rows, measured[floor.shape.id])
+	for _, f := range floor {
+		rows = append(rows, measured[f.shape.id])
 	}
 	peerRows := map[string]row{}
 	for kind, p := range peer {

@@ -287,12 +287,20 @@ func startPeer(ctx context.Context, peerDir, data string, pg *cluster) (_ map[st
 	return out, stop, nil
 }
 
-// startFloorShape starts bench/floor over the peer's database with Q1's
-// limit script and checks its answer like Cartograph's. It returns the
-// floor's Q1 shape, measured beside Cartograph's Q1, and stop.
-func startFloorShape(ctx context.Context, work string, pg *cluster, peerDir, data string, m *shapes.Manifest, exp *shapes.Expected) (target, func(), error) {
+// floors are bench/floor's two servers: each is measured beside
+// Cartograph's Q1 as a floor of what a Go server on these libraries (and
+// on Go's net package alone) reaches.
+var floors = []struct{ id, http, surface string }{
+	{"q1-floor", "net/http", "floor: net/http + pgx, minimal SQL"},
+	{"q1-floor-bare", "bare", "floor: bare net + pgx, minimal SQL"},
+}
+
+// startFloorShapes starts bench/floor's servers over the peer's database
+// with Q1's limit script and checks their answers like Cartograph's. It
+// returns their Q1 shapes, measured beside Cartograph's Q1, and stop.
+func startFloorShapes(ctx context.Context, work string, pg *cluster, peerDir, data string, m *shapes.Manifest, exp *shapes.Expected) ([]target, func(), error) {
 	if err := pg.ensureLoaded(ctx, peerDir, data); err != nil {
-		return target{}, nil, err
+		return nil, nil, err
 	}
 	var sql string
 	for _, q := range limitScripts(m) {
@@ -300,20 +308,32 @@ func startFloorShape(ctx context.Context, work string, pg *cluster, peerDir, dat
 			sql = strings.TrimSuffix(strings.TrimSpace(q.sql), ";")
 		}
 	}
-	srv, err := startFloor(ctx, work, pg, sql)
-	if err != nil {
-		return target{}, nil, err
+	var ts []target
+	var stops []func()
+	stop := func() {
+		for _, s := range stops {
+			s()
+		}
 	}
-	s := shape{id: "q1-floor", kind: shapes.Page, surface: "floor: net/http + pgx, minimal SQL", url: srv.url + "/q1",
-		body: "{}", headers: map[string]string{"Content-Type": "application/json"}}
-	body, err := post(s)
-	if err == nil {
-		err = exp.Check(s.kind, false, body)
+	for _, f := range floors {
+		srv, err := startFloor(ctx, work, pg, sql, f.http)
+		if err != nil {
+			stop()
+			return nil, nil, err
+		}
+		stops = append(stops, srv.stop)
+		s := shape{id: f.id, kind: shapes.Page, surface: f.surface, url: srv.url + "/q1",
+			body: "{}", headers: map[string]string{"Content-Type": "application/json"}}
+		body, err := post(s)
+		if err == nil {
+			err = exp.Check(s.kind, false, body)
+		}
+		if err != nil {
+			stop()
+			return nil, nil, fmt.Errorf("%s: wrong answer: %w", s.id, err)
+		}
+		fmt.Printf("ok   %s\n", s.id)
+		ts = append(ts, target{s, "peer", srv.pid})
 	}
-	if err != nil {
-		srv.stop()
-		return target{}, nil, fmt.Errorf("%s: wrong answer: %w", s.id, err)
-	}
-	fmt.Printf("ok   %s\n", s.id)
-	return target{s, "peer", srv.pid}, srv.stop, nil
+	return ts, stop, nil
 }
