@@ -46,16 +46,9 @@ func send(method, url, key, body string) (int, []byte, error) {
 		return 0, nil, err
 	}
 	defer res.Body.Close()
-	var b []byte
-	buf := make([]byte, 4096)
-	for {
-		n, err := res.Body.Read(buf)
-		b = append(b, buf[:n]...)
-		if err == io.EOF {
-			break
-		} else if err != nil {
-			return res.StatusCode, b, cutAnswer{err}
-		}
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		return res.StatusCode, b, cutAnswer{err}
 	}
 	return res.StatusCode, b, nil
 }
@@ -287,9 +280,7 @@ func TestGracefulShutdownUnderLoad(t *testing.T) {
 	time.Sleep(500 * time.Millisecond)
 	held := holdRequest(t, p.url, key)
 	start := time.Now()
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
+	p.terminate(t)
 	waitListenerClosed(t, p.url)
 	status, body, closes, err := held()
 	var page struct{ Items []json.RawMessage }

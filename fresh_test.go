@@ -135,10 +135,16 @@ func (p *serverProcess) start(t *testing.T) (time.Duration, string) {
 // stop sends SIGTERM and expects a clean exit within the grace period.
 func (p *serverProcess) stop(t *testing.T) {
 	t.Helper()
+	p.terminate(t)
+	p.waitExit(t)
+}
+
+// terminate sends the server SIGTERM.
+func (p *serverProcess) terminate(t *testing.T) {
+	t.Helper()
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	p.waitExit(t)
 }
 
 // waitExit fails the test unless the server, sent SIGTERM, exits cleanly
