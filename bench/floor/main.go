@@ -40,13 +40,15 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	ready := func(ctx context.Context) (int, []byte) {
-		if err := pool.Ping(ctx); err != nil {
-			return http.StatusServiceUnavailable, []byte(err.Error())
+	// route answers a request for path: /readyz once the pool reaches
+	// PostgreSQL, any other path with Q1's page.
+	route := func(ctx context.Context, path string) (int, []byte) {
+		if path == "/readyz" {
+			if err := pool.Ping(ctx); err != nil {
+				return http.StatusServiceUnavailable, []byte(err.Error())
+			}
+			return http.StatusOK, nil
 		}
-		return http.StatusOK, nil
-	}
-	answer := func(ctx context.Context) (int, []byte) {
 		body, err := page(ctx, pool, *sql)
 		if err != nil {
 			return http.StatusInternalServerError, []byte(err.Error())
@@ -55,32 +57,18 @@ func main() {
 	}
 	switch *mode {
 	case "net/http":
-		mux := http.NewServeMux()
-		write := func(w http.ResponseWriter, status int, body []byte) {
+		log.Fatal(http.ListenAndServe(*addr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { //nolint:gosec // a benchmark tool on loopback, no timeouts wanted
+			status, body := route(r.Context(), r.URL.Path)
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(status)
 			_, _ = w.Write(body)
-		}
-		mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
-			status, body := ready(r.Context())
-			write(w, status, body)
-		})
-		mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-			status, body := answer(r.Context())
-			write(w, status, body)
-		})
-		log.Fatal(http.ListenAndServe(*addr, mux)) //nolint:gosec // a benchmark tool on loopback, no timeouts wanted
+		})))
 	case "bare":
 		ln, err := net.Listen("tcp", *addr)
 		if err != nil {
 			log.Fatal(err)
 		}
-		log.Fatal(serveBare(ln, func(path string) (int, []byte) {
-			if path == "/readyz" {
-				return ready(context.Background())
-			}
-			return answer(context.Background())
-		}))
+		log.Fatal(serveBare(ln, func(path string) (int, []byte) { return route(context.Background(), path) }))
 	default:
 		log.Fatalf("-http %q: want net/http or bare", *mode)
 	}

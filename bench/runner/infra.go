@@ -105,10 +105,9 @@ func startServer(ctx context.Context, bin string, env []string, work string) (*s
 	return start(cmd, "http://127.0.0.1:"+port, filepath.Join(work, "server.log"))
 }
 
-// startFloor builds bench/floor and starts it over the peer's database
-// (loaded by then) on an HTTP server (its -http: net/http or bare),
-// running sql for every request.
-func startFloor(ctx context.Context, work string, pg *cluster, sql, httpServer string) (*server, error) {
+// startFloor builds bench/floor and starts it as f over the peer's
+// database (loaded by then), running sql for every request.
+func startFloor(ctx context.Context, work string, pg *cluster, sql string, f floorServer) (*server, error) {
 	bin := filepath.Join(work, "floor")
 	if err := sh(ctx, nil, "go", "build", "-o", bin, "./bench/floor"); err != nil {
 		return nil, err
@@ -117,8 +116,8 @@ func startFloor(ctx context.Context, work string, pg *cluster, sql, httpServer s
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.CommandContext(ctx, bin, "-addr", "127.0.0.1:"+port, "-dsn", pg.url("peer"), "-sql", sql, "-http", httpServer)
-	return start(cmd, "http://127.0.0.1:"+port, filepath.Join(work, "floor-"+strings.ReplaceAll(httpServer, "/", "")+".log"))
+	cmd := exec.CommandContext(ctx, bin, "-addr", "127.0.0.1:"+port, "-dsn", pg.url("peer"), "-sql", sql, "-http", f.http)
+	return start(cmd, "http://127.0.0.1:"+port, filepath.Join(work, f.id+".log"))
 }
 
 func freePort() (string, error) {

@@ -152,11 +152,11 @@ func run(ctx context.Context, o options) error {
 		}
 		defer stop()
 	}
-	var floor []target
+	var floorTargets []target
 	if o.floor && slices.ContainsFunc(todo, func(s shape) bool { return s.kind == shapes.Page }) {
 		step("starting the floors (bench/floor on net/http, and bare)")
 		var stop func()
-		if floor, stop, err = startFloorShapes(ctx, work, pg, peerDir, data, m, exp); err != nil {
+		if floorTargets, stop, err = startFloorShapes(ctx, work, pg, peerDir, data, m, exp); err != nil {
 			return err
 		}
 		defer stop()
@@ -177,7 +177,7 @@ func run(ctx context.Context, o options) error {
 			continue
 		}
 		if kind == shapes.Page {
-			ts = append(ts, floor...)
+			ts = append(ts, floorTargets...)
 		}
 		if p, ok := peer[kind]; ok {
 			ts = append(ts, p)
@@ -195,7 +195,7 @@ func run(ctx context.Context, o options) error {
 	for _, s := range todo {
 		rows = append(rows, measured[s.id])
 	}
-	for _, f := range floor {
+	for _, f := range floorTargets {
 		rows = append(rows, measured[f.shape.id])
 	}
 	peerRows := map[string]row{}

@@ -287,10 +287,14 @@ func startPeer(ctx context.Context, peerDir, data string, pg *cluster) (_ map[st
 	return out, stop, nil
 }
 
+// floorServer is one of bench/floor's servers: its shape id, its -http
+// and the surface the table names.
+type floorServer struct{ id, http, surface string }
+
 // floors are bench/floor's two servers: each is measured beside
 // Cartograph's Q1 as a floor of what a Go server on these libraries (and
 // on Go's net package alone) reaches.
-var floors = []struct{ id, http, surface string }{
+var floors = []floorServer{
 	{"q1-floor", "net/http", "floor: net/http + pgx, minimal SQL"},
 	{"q1-floor-bare", "bare", "floor: bare net + pgx, minimal SQL"},
 }
@@ -316,7 +320,7 @@ func startFloorShapes(ctx context.Context, work string, pg *cluster, peerDir, da
 		}
 	}
 	for _, f := range floors {
-		srv, err := startFloor(ctx, work, pg, sql, f.http)
+		srv, err := startFloor(ctx, work, pg, sql, f)
 		if err != nil {
 			stop()
 			return nil, nil, err
